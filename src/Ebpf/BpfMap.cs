@@ -1,0 +1,238 @@
+using System.Runtime.CompilerServices;
+using Ebpf.Internal;
+using Ebpf.Internal.Sys;
+using Ebpf.Internal.Unix;
+using Ebpf.RingBuf;
+
+namespace Ebpf;
+
+/// <summary>
+/// A map living in the kernel. Disposing closes this process's descriptor; the kernel frees the map when the last
+/// reference (descriptor, pin or program) goes away.
+/// </summary>
+public sealed unsafe class BpfMap : IDisposable
+{
+    private BpfMap(SafeFd fd, string name, BpfMapType type, uint keySize, uint valueSize, uint maxEntries, uint flags, uint id)
+    {
+        Handle = fd;
+        Name = name;
+        Type = type;
+        KeySize = keySize;
+        ValueSize = valueSize;
+        MaxEntries = maxEntries;
+        Flags = flags;
+        Id = id;
+    }
+
+    internal SafeFd Handle { get; }
+
+    /// <summary>The map's name (as declared in the object, not truncated to the kernel's 15 characters).</summary>
+    public string Name { get; }
+
+    /// <summary>The map's type, as the kernel reports it.</summary>
+    public BpfMapType Type { get; }
+
+    /// <summary>Key size in bytes.</summary>
+    public uint KeySize { get; }
+
+    /// <summary>Value size in bytes.</summary>
+    public uint ValueSize { get; }
+
+    /// <summary>Max entries (for ring buffers, the data size in bytes).</summary>
+    public uint MaxEntries { get; }
+
+    /// <summary>The map's flags.</summary>
+    public uint Flags { get; }
+
+    /// <summary>The kernel's id for this map (see <c>bpftool map show id N</c>).</summary>
+    public uint Id { get; }
+
+    /// <summary>The raw descriptor, valid until this map is disposed.</summary>
+    public int Fd => Handle.Fd;
+
+    /// <summary>True once disposed.</summary>
+    public bool IsDisposed => Handle.IsClosed;
+
+    /// <summary>Creates a map from <paramref name="spec"/>. Sizes are checked before the syscall.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A ring buffer size is not a power-of-two multiple of the page size.</exception>
+    /// <exception cref="BpfPermissionException">The process lacks CAP_BPF.</exception>
+    public static BpfMap Create(MapSpec spec) => Create(spec, btf: null);
+
+    internal static BpfMap Create(MapSpec spec, SafeFd? btf, SafeFd? innerMap = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        uint maxEntries = spec.MaxEntries;
+        uint keySize = spec.KeySize, valueSize = spec.ValueSize;
+        switch (spec.Type)
+        {
+            case BpfMapType.RingBuf or BpfMapType.UserRingBuf:
+                RingBufferSize.Validate(spec.Name, maxEntries, Environment.SystemPageSize);
+                keySize = valueSize = 0;
+                break;
+            case BpfMapType.PerfEventArray:
+                // libbpf and cilium: 0 means one slot per possible CPU; the kernel stores event fds, so 4-byte key and value.
+                int possible = Cpus.Possible().Max() + 1;
+                maxEntries = maxEntries == 0 ? (uint)possible : Math.Min(maxEntries, (uint)possible);
+                keySize = valueSize = 4;
+                break;
+        }
+        if (spec.Type is not (BpfMapType.RingBuf or BpfMapType.UserRingBuf) && maxEntries == 0)
+            throw new ArgumentOutOfRangeException(nameof(spec), $"Map '{spec.Name}': max_entries is 0; set MapSpec.MaxEntries to the number of entries the map must hold.");
+
+        var attr = new MapCreateAttr
+        {
+            MapType = (uint)spec.Type,
+            KeySize = keySize,
+            ValueSize = valueSize,
+            MaxEntries = maxEntries,
+            MapFlags = spec.Flags,
+            MapName = ObjName.From(spec.Name),
+        };
+        if (innerMap is not null) attr.InnerMapFd = (uint)innerMap.Fd;
+        if (btf is not null && spec.BtfValueTypeId != 0)
+        {
+            attr.BtfFd = (uint)btf.Fd;
+            attr.BtfKeyTypeId = spec.BtfKeyTypeId;
+            attr.BtfValueTypeId = spec.BtfValueTypeId;
+        }
+        SafeFd fd;
+        try
+        {
+            fd = Bpf.MapCreate(ref attr, spec.Name);
+        }
+        catch (BpfException e) when (e.Errno == Errno.EINVAL && (attr.BtfFd != 0 || spec.Type > BpfMapType.Arena))
+        {
+            if (spec.Type > BpfMapType.Arena)
+                throw new BpfFeatureNotSupportedException("BPF_MAP_CREATE", Errno.EINVAL, $"map type {(uint)spec.Type}",
+                    $"Map '{spec.Name}': this kernel does not know map type {(uint)spec.Type}.");
+            // Some map types reject BTF key/value ids (libbpf retries without them too).
+            attr.BtfFd = attr.BtfKeyTypeId = attr.BtfValueTypeId = 0;
+            fd = Bpf.MapCreate(ref attr, spec.Name);
+        }
+        return FromHandle(fd, spec.Name);
+    }
+
+    /// <summary>Wraps an existing map descriptor (duplicated: the caller keeps ownership of <paramref name="fd"/>).</summary>
+    public static BpfMap FromFd(int fd, string? name = null)
+    {
+        return FromHandle(SafeFd.Duplicate(fd), name);
+    }
+
+    /// <summary>Opens a map pinned in bpffs.</summary>
+    public static BpfMap OpenPinned(string path) => FromHandle(Bpf.ObjGet(path), Path.GetFileName(path));
+
+    internal static BpfMap FromHandle(SafeFd fd, string? name)
+    {
+        try
+        {
+            var info = Bpf.GetInfo<BpfMapInfo>(fd, $"map '{name}'");
+            return new BpfMap(fd, name ?? info.Name.AsString(), (BpfMapType)info.Type, info.KeySize, info.ValueSize,
+                info.MaxEntries, info.MapFlags, info.Id);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Looks up <paramref name="key"/>; returns false when absent.</summary>
+    public bool TryLookup(ReadOnlySpan<byte> key, Span<byte> value)
+    {
+        CheckSizes(key.Length, value.Length, perCpuValue: true);
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            long r = Bpf.Lookup(Handle, k, v);
+            if (r == -Errno.ENOENT) return false;
+            Bpf.Check(r, "BPF_MAP_LOOKUP_ELEM", $"map '{Name}'");
+            return true;
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> at <paramref name="key"/>. <paramref name="flags"/>: BPF_ANY (0), BPF_NOEXIST (1), BPF_EXIST (2).</summary>
+    public void Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong flags = 0)
+    {
+        CheckSizes(key.Length, value.Length, perCpuValue: true);
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+            Bpf.Check(Bpf.Update(Handle, k, v, flags), "BPF_MAP_UPDATE_ELEM", $"map '{Name}'");
+    }
+
+    /// <summary>Deletes <paramref name="key"/>; returns false when it was absent.</summary>
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        CheckSizes(key.Length, (int)ValueSize, perCpuValue: false);
+        fixed (byte* k = key)
+        {
+            long r = Bpf.Delete(Handle, k);
+            if (r == -Errno.ENOENT) return false;
+            Bpf.Check(r, "BPF_MAP_DELETE_ELEM", $"map '{Name}'");
+            return true;
+        }
+    }
+
+    /// <summary>Finds the key after <paramref name="key"/> (or the first key when <paramref name="key"/> is empty); false at the end.</summary>
+    public bool TryGetNextKey(ReadOnlySpan<byte> key, Span<byte> nextKey)
+    {
+        if (nextKey.Length != KeySize || (!key.IsEmpty && key.Length != KeySize))
+            throw new ArgumentException($"Map '{Name}' has {KeySize}-byte keys.");
+        fixed (byte* k = key)
+        fixed (byte* n = nextKey)
+        {
+            long r = Bpf.GetNextKey(Handle, key.IsEmpty ? null : k, n);
+            if (r == -Errno.ENOENT) return false;
+            Bpf.Check(r, "BPF_MAP_GET_NEXT_KEY", $"map '{Name}'");
+            return true;
+        }
+    }
+
+    /// <summary>Typed lookup of unmanaged key and value.</summary>
+    public bool TryLookup<TKey, TValue>(TKey key, out TValue value) where TKey : unmanaged where TValue : unmanaged
+    {
+        value = default;
+        return TryLookup(new ReadOnlySpan<byte>(&key, sizeof(TKey)), new Span<byte>(Unsafe.AsPointer(ref value), sizeof(TValue)));
+    }
+
+    /// <summary>Typed update of unmanaged key and value.</summary>
+    public void Update<TKey, TValue>(TKey key, TValue value, ulong flags = 0) where TKey : unmanaged where TValue : unmanaged =>
+        Update(new ReadOnlySpan<byte>(&key, sizeof(TKey)), new ReadOnlySpan<byte>(&value, sizeof(TValue)), flags);
+
+    /// <summary>Reads a per-CPU value at <paramref name="key"/> and returns one <typeparamref name="TValue"/> per possible CPU.</summary>
+    public TValue[] LookupPerCpu<TKey, TValue>(TKey key) where TKey : unmanaged where TValue : unmanaged
+    {
+        if (Type is not (BpfMapType.PerCpuArray or BpfMapType.PerCpuHash or BpfMapType.LruPerCpuHash))
+            throw new InvalidOperationException($"Map '{Name}' is {Type}, not a per-CPU map.");
+        int cpus = Cpus.Possible().Max() + 1;
+        int stride = (sizeof(TValue) + 7) & ~7; // the kernel rounds each CPU's slot up to 8 bytes
+        var raw = new byte[stride * cpus];
+        var result = new TValue[cpus];
+        if (!TryLookup(new ReadOnlySpan<byte>(&key, sizeof(TKey)), raw)) return result;
+        for (int i = 0; i < cpus; i++)
+            result[i] = System.Runtime.InteropServices.MemoryMarshal.Read<TValue>(raw.AsSpan(i * stride));
+        return result;
+    }
+
+    /// <summary>Pins the map at <paramref name="path"/> on a bpffs mount.</summary>
+    public void Pin(string path) => Bpf.ObjPin(Handle, path, $"map '{Name}'");
+
+    /// <summary>Makes the map read-only for user space (what libbpf does to <c>.rodata</c>).</summary>
+    public void Freeze() => Bpf.MapFreeze(Handle, Name);
+
+    private void CheckSizes(int keyLength, int valueLength, bool perCpuValue)
+    {
+        if (keyLength != KeySize)
+            throw new ArgumentException($"Map '{Name}' has {KeySize}-byte keys; got {keyLength} bytes.");
+        bool perCpu = Type is BpfMapType.PerCpuArray or BpfMapType.PerCpuHash or BpfMapType.LruPerCpuHash;
+        if (perCpuValue && !perCpu && valueLength != ValueSize)
+            throw new ArgumentException($"Map '{Name}' has {ValueSize}-byte values; got {valueLength} bytes.");
+        if (perCpuValue && perCpu && valueLength < ((ValueSize + 7) & ~7u) * (uint)(Cpus.Possible().Max() + 1))
+            throw new ArgumentException($"Map '{Name}' is per-CPU: the value buffer needs one 8-byte-aligned slot per possible CPU.");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Handle.Dispose();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({Type}, id {Id})";
+}

@@ -1,0 +1,27 @@
+namespace Ebpf.Internal;
+
+/// <summary>CPU sets from sysfs. Perf buffers size by possible CPUs but open only online ones (offline → ENODEV).</summary>
+internal static class Cpus
+{
+    internal static int[] Possible() => Parse(File.ReadAllText("/sys/devices/system/cpu/possible"), "/sys/devices/system/cpu/possible");
+
+    internal static int[] Online() => Parse(File.ReadAllText("/sys/devices/system/cpu/online"), "/sys/devices/system/cpu/online");
+
+    /// <summary>Parses the kernel's cpulist format ("0-3,5,7-8").</summary>
+    internal static int[] Parse(string text, string source = "cpulist")
+    {
+        var result = new List<int>();
+        foreach (var part in text.Trim().Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var bounds = part.Split('-');
+            if (bounds.Length is < 1 or > 2
+                || !int.TryParse(bounds[0], out int lo)
+                || !int.TryParse(bounds[^1], out int hi)
+                || lo < 0 || hi < lo || hi > 65535)
+                throw new FormatException($"Malformed CPU list '{text.Trim()}' in {source}.");
+            for (int cpu = lo; cpu <= hi; cpu++) result.Add(cpu);
+        }
+        if (result.Count == 0) throw new FormatException($"Empty CPU list in {source}.");
+        return [.. result];
+    }
+}

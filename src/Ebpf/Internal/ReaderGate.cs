@@ -1,0 +1,56 @@
+namespace Ebpf.Internal;
+
+/// <summary>
+/// Keeps mapped memory alive while a reader uses it. Poll/Consume enter the gate; Dispose closes it and the
+/// resources are released by whichever comes last, Dispose or the final Exit. So a Dispose on another thread (or
+/// from inside a handler) never unmaps pages a consumer is still reading, and never blocks waiting for it.
+/// </summary>
+internal sealed class ReaderGate
+{
+    private const int ClosedBit = 1;
+    private const int OneUser = 2;
+    private int _state;
+    private readonly Action _release;
+
+    internal ReaderGate(Action release) => _release = release;
+
+    internal bool IsClosed => (Volatile.Read(ref _state) & ClosedBit) != 0;
+
+    /// <summary>Enters the gate or throws <see cref="ObjectDisposedException"/> naming <paramref name="owner"/>.</summary>
+    internal void Enter(object owner)
+    {
+        int after = Interlocked.Add(ref _state, OneUser);
+        if ((after & ClosedBit) != 0)
+        {
+            Exit();
+            throw new ObjectDisposedException(owner.GetType().Name);
+        }
+    }
+
+    internal void Exit()
+    {
+        int after = Interlocked.Add(ref _state, -OneUser);
+        if (after == ClosedBit) Release();
+    }
+
+    /// <summary>Closes the gate; returns false if it was already closed (double Dispose is harmless).</summary>
+    internal bool Close()
+    {
+        int before;
+        do
+        {
+            before = Volatile.Read(ref _state);
+            if ((before & ClosedBit) != 0) return false;
+        }
+        while (Interlocked.CompareExchange(ref _state, before | ClosedBit, before) != before);
+        if (before == 0) Release();
+        return true;
+    }
+
+    private int _released;
+
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) _release();
+    }
+}

@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using Ebpf.Internal.Unix;
+
+namespace Ebpf.Internal.Sys;
+
+/// <summary>Typed bpf(2) calls. Each returns a result or throws the typed exception for the errno.</summary>
+internal static unsafe class Bpf
+{
+    /// <summary>Issues one bpf(2) command; returns the result or -errno. EINTR/EAGAIN retries are the caller's business.</summary>
+    internal static long Raw<T>(BpfCommand cmd, ref T attr) where T : unmanaged
+    {
+        fixed (T* p = &attr)
+        {
+            long r = Libc.Syscall(SyscallNumbers.Bpf, (long)cmd, (long)p, Unsafe.SizeOf<T>(), 0, 0);
+            return r < 0 ? -Marshal.GetLastPInvokeError() : r;
+        }
+    }
+
+    internal static int Check(long result, string operation, string? subject, string? detail = null)
+    {
+        if (result < 0) throw Errno.ToException(operation, (int)-result, subject, detail);
+        return (int)result;
+    }
+
+    internal static SafeFd MapCreate(ref MapCreateAttr attr, string name)
+    {
+        long r;
+        do r = Raw(BpfCommand.MapCreate, ref attr); while (r == -Errno.EAGAIN || r == -Errno.EINTR);
+        return SafeFd.FromSyscall(Check(r, "BPF_MAP_CREATE", $"map '{name}'", MapCreateHint(r, attr)));
+    }
+
+    private static string? MapCreateHint(long r, in MapCreateAttr attr) => -r switch
+    {
+        Errno.EINVAL => $"Check the map's type ({attr.MapType}), key/value sizes ({attr.KeySize}/{attr.ValueSize}), max_entries ({attr.MaxEntries}) and flags (0x{attr.MapFlags:x}): the kernel rejects combinations it does not support.",
+        Errno.ENOMEM => "The kernel could not allocate the map: lower max_entries, or raise RLIMIT_MEMLOCK / the memory cgroup limit.",
+        _ => null,
+    };
+
+    internal static long Lookup(SafeFd map, void* key, void* value, ulong flags = 0)
+    {
+        var attr = new MapElemAttr { MapFd = (uint)map.Fd, Key = (ulong)key, ValueOrNextKey = (ulong)value, Flags = flags };
+        return Raw(BpfCommand.MapLookupElem, ref attr);
+    }
+
+    internal static long Update(SafeFd map, void* key, void* value, ulong flags)
+    {
+        var attr = new MapElemAttr { MapFd = (uint)map.Fd, Key = (ulong)key, ValueOrNextKey = (ulong)value, Flags = flags };
+        return Raw(BpfCommand.MapUpdateElem, ref attr);
+    }
+
+    internal static long Delete(SafeFd map, void* key)
+    {
+        var attr = new MapElemAttr { MapFd = (uint)map.Fd, Key = (ulong)key };
+        return Raw(BpfCommand.MapDeleteElem, ref attr);
+    }
+
+    internal static long GetNextKey(SafeFd map, void* key, void* nextKey)
+    {
+        var attr = new MapElemAttr { MapFd = (uint)map.Fd, Key = (ulong)key, ValueOrNextKey = (ulong)nextKey };
+        return Raw(BpfCommand.MapGetNextKey, ref attr);
+    }
+
+    internal static void MapFreeze(SafeFd map, string name)
+    {
+        var attr = new MapFdAttr { MapFd = (uint)map.Fd };
+        Check(Raw(BpfCommand.MapFreeze, ref attr), "BPF_MAP_FREEZE", $"map '{name}'");
+    }
+
+    internal static void ObjPin(SafeFd fd, string path, string subject)
+    {
+        byte[] p = NulTerminated(path);
+        fixed (byte* pp = p)
+        {
+            var attr = new ObjPinAttr { Pathname = (ulong)pp, BpfFd = (uint)fd.Fd };
+            Check(Raw(BpfCommand.ObjPin, ref attr), "BPF_OBJ_PIN", subject,
+                $"Is '{Path.GetDirectoryName(path)}' on a mounted bpffs (mount -t bpf bpf /sys/fs/bpf), and is '{path}' still free?");
+        }
+    }
+
+    internal static SafeFd ObjGet(string path)
+    {
+        byte[] p = NulTerminated(path);
+        fixed (byte* pp = p)
+        {
+            var attr = new ObjPinAttr { Pathname = (ulong)pp };
+            return SafeFd.FromSyscall(Check(Raw(BpfCommand.ObjGet, ref attr), "BPF_OBJ_GET", $"'{path}'"));
+        }
+    }
+
+    internal static T GetInfo<T>(SafeFd fd, string subject) where T : unmanaged
+    {
+        T info = default;
+        var attr = new ObjInfoAttr { BpfFd = (uint)fd.Fd, InfoLen = (uint)Unsafe.SizeOf<T>(), Info = (ulong)&info };
+        Check(Raw(BpfCommand.ObjGetInfoByFd, ref attr), "BPF_OBJ_GET_INFO_BY_FD", subject);
+        return info;
+    }
+
+    internal static SafeFd RawTracepointOpen(SafeFd prog, string tracepoint)
+    {
+        byte[] name = NulTerminated(tracepoint);
+        fixed (byte* pn = name)
+        {
+            var attr = new RawTracepointOpenAttr { Name = (ulong)pn, ProgFd = (uint)prog.Fd };
+            long r = Raw(BpfCommand.RawTracepointOpen, ref attr);
+            if (r == -Errno.ENOENT)
+                throw new BpfException("BPF_RAW_TRACEPOINT_OPEN", Errno.ENOENT,
+                    $"Raw tracepoint '{tracepoint}' does not exist in this kernel. List the available ones in /sys/kernel/tracing/available_events.");
+            return SafeFd.FromSyscall(Check(r, "BPF_RAW_TRACEPOINT_OPEN", $"raw tracepoint '{tracepoint}'"));
+        }
+    }
+
+    internal static SafeFd LinkCreate(ref LinkCreateAttr attr, string subject) =>
+        SafeFd.FromSyscall(Check(Raw(BpfCommand.LinkCreate, ref attr), "BPF_LINK_CREATE", subject));
+
+    internal static SafeFd EnableStats(uint type)
+    {
+        var attr = new EnableStatsAttr { Type = type };
+        return SafeFd.FromSyscall(Check(Raw(BpfCommand.EnableStats, ref attr), "BPF_ENABLE_STATS", "BPF_STATS_RUN_TIME"));
+    }
+
+    internal static byte[] NulTerminated(string s)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(s) + 1];
+        Encoding.UTF8.GetBytes(s, bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,21 @@
+namespace Ebpf.Internal.Sys;
+
+/// <summary><c>enum bpf_cmd</c> from include/uapi/linux/bpf.h (the subset Ebpf.Net issues).</summary>
+internal enum BpfCommand
+{
+    MapCreate = 0,
+    MapLookupElem = 1,
+    MapUpdateElem = 2,
+    MapDeleteElem = 3,
+    MapGetNextKey = 4,
+    ProgLoad = 5,
+    ObjPin = 6,
+    ObjGet = 7,
+    ProgTestRun = 10,
+    ObjGetInfoByFd = 15,
+    RawTracepointOpen = 17,
+    BtfLoad = 18,
+    MapFreeze = 22,
+    LinkCreate = 28,
+    EnableStats = 32,
+}

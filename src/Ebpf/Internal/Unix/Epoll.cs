@@ -1,0 +1,76 @@
+using System.Runtime.InteropServices;
+
+namespace Ebpf.Internal.Unix;
+
+/// <summary>
+/// An epoll set plus an eventfd registered in it, so that Dispose or cancellation on another thread wakes a
+/// thread blocked in <see cref="Wait"/> at once, without a polling timer.
+/// </summary>
+internal sealed unsafe class Epoll : IDisposable
+{
+    /// <summary>The epoll data token of the wake-up eventfd; rings use their index.</summary>
+    internal const ulong WakeToken = ulong.MaxValue;
+
+    private readonly SafeFd _epoll;
+    private readonly SafeFd _wake;
+
+    internal Epoll()
+    {
+        int ep = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        if (ep < 0) throw Errno.ToException("epoll_create1", Marshal.GetLastPInvokeError(), null);
+        _epoll = SafeFd.FromSyscall(ep);
+        int ev = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        if (ev < 0)
+        {
+            int err = Marshal.GetLastPInvokeError();
+            _epoll.Dispose();
+            throw Errno.ToException("eventfd", err, null);
+        }
+        _wake = SafeFd.FromSyscall(ev);
+        Add(_wake, WakeToken);
+    }
+
+    /// <summary>The epoll descriptor, for callers with their own event loop (libbpf's <c>*_epoll_fd</c>).</summary>
+    internal int Fd => _epoll.Fd;
+
+    /// <summary>Registers <paramref name="fd"/> level-triggered for input: level triggering re-reports a ring that still holds data.</summary>
+    internal void Add(SafeFd fd, ulong token)
+    {
+        var ev = new EpollEvent { Events = Libc.EPOLLIN, Data = token };
+        if (Libc.EpollCtl(_epoll.Fd, Libc.EPOLL_CTL_ADD, fd.Fd, &ev) < 0)
+            throw Errno.ToException("epoll_ctl(EPOLL_CTL_ADD)", Marshal.GetLastPInvokeError(), $"fd {fd.Fd}");
+    }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> (-1 = forever). Returns the ready count; EINTR reads as 0 ready.</summary>
+    internal int Wait(Span<EpollEvent> events, int timeoutMs)
+    {
+        fixed (EpollEvent* p = events)
+        {
+            int n = Libc.EpollWait(_epoll.Fd, p, events.Length, timeoutMs);
+            if (n >= 0) return n;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.EINTR) return 0;
+            throw Errno.ToException("epoll_wait", errno, null);
+        }
+    }
+
+    /// <summary>Wakes any thread blocked in <see cref="Wait"/>. Safe from any thread, including after the wait returned.</summary>
+    internal void Wake()
+    {
+        ulong one = 1;
+        _ = Libc.Write(_wake.Fd, &one, sizeof(ulong));
+    }
+
+    /// <summary>Clears a pending wake-up so the next wait blocks again.</summary>
+    internal void ResetWake()
+    {
+        ulong value;
+        _ = Libc.Read(_wake.Fd, &value, sizeof(ulong));
+    }
+
+    public void Dispose()
+    {
+        _wake.Dispose();
+        _epoll.Dispose();
+    }
+}
