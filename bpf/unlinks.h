@@ -1,0 +1,69 @@
+/* Shared by unlinks.bpf.c (ring buffer) and unlinks_perf.bpf.c (perf buffer): the event, the filter and the
+ * tracepoint contexts. The two programs differ only in how they hand the event to user space (the lesson's point). */
+#ifndef EBPF_NET_UNLINKS_H
+#define EBPF_NET_UNLINKS_H
+
+#define TASK_COMM_LEN 16
+#define FILENAME_LEN 256
+
+/* The record user space receives. Mirrored by UnlinkEvent in src/Ebpf.Cli/Unlinks/UnlinkEvent.cs. */
+struct unlink_event {
+	__u64 ts_ns;               /* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
+	__u32 pid;                 /* tgid: the process */
+	__u32 tid;                 /* the thread */
+	char comm[TASK_COMM_LEN];
+	char filename[FILENAME_LEN];
+};
+
+/* Tracepoint contexts as the kernel lays them out (events/syscalls/sys_enter_unlink{,at}/format). Plain structs,
+ * not vmlinux.h's preserve_access_index ones: tracepoint formats are stable ABI and need no CO-RE. */
+struct sys_enter_unlinkat_ctx {
+	__u64 common;              /* common_type, flags, preempt_count, pid */
+	__s32 syscall_nr;
+	__u32 pad;
+	__u64 dfd;
+	const char *pathname;
+	__u64 flag;
+};
+
+struct sys_enter_unlink_ctx {
+	__u64 common;
+	__s32 syscall_nr;
+	__u32 pad;
+	const char *pathname;
+};
+
+/* 0 = every process; otherwise only this tgid. Set before load (`ebpf unlinks --pid N`). */
+const volatile __u32 target_pid = 0;
+
+/* Events the kernel side could not hand over (ring full / perf output failed), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+	if (n)
+		*n += 1;
+}
+
+/* Fills everything but the filename; returns 0 when the event is filtered out. */
+static __always_inline int fill_event(struct unlink_event *e)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (target_pid && tgid != target_pid)
+		return 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->tid = (__u32)id;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return 1;
+}
+
+#endif

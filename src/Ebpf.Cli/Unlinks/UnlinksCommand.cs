@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Ebpf.Events;
+
+namespace Ebpf.Cli.Unlinks;
+
+/// <summary><c>ebpf unlinks</c>: trace file deletions (pid, comm, filename) over a ring buffer or a perf buffer.</summary>
+internal static class UnlinksCommand
+{
+    internal static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: events, {\"cpu\",\"lost\"} losses, and a final {\"received\",\"dropped\"}." };
+        var pid = new Option<uint>("--pid") { Description = "Only this process id (filtered in the kernel)." };
+        var transport = new Option<string>("--transport")
+        {
+            Description = "ringbuf, perf, or auto (the ring buffer when the kernel has one).",
+            DefaultValueFactory = _ => "auto",
+        };
+        transport.AcceptOnlyFromAmong("ringbuf", "perf", "auto");
+
+        var command = new Command("unlinks", "Trace file deletions (unlink, unlinkat): TIME PID COMM FILENAME.") { json, pid, transport };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var chosen = parse.GetValue(transport) switch
+            {
+                "ringbuf" => EventTransport.RingBuf,
+                "perf" => EventTransport.PerfBuffer,
+                _ => EventReader.PreferredTransport(),
+            };
+            return Task.FromResult(Run(chosen, parse.GetValue(pid), parse.GetValue(json), cancellationToken));
+        });
+        return command;
+    }
+
+    private static int Run(EventTransport transport, uint pid, bool json, CancellationToken invocationToken)
+    {
+        var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
+        var output = new UnlinkOutput(stdout, json);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+        // SIGINT is handled by System.CommandLine's token; SIGTERM (kill, systemd) should end as cleanly.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        using var tracer = new UnlinkTracer(transport, pid, output);
+        Console.Error.WriteLine($"Tracing file deletions over the {(transport == EventTransport.RingBuf ? "ring buffer" : "perf buffer")}" +
+                                (pid != 0 ? $" for pid {pid}" : "") + ". Ctrl-C to stop.");
+        output.Header();
+        output.Flush();
+        tracer.Run(stop.Token);
+        output.Summary(tracer.Received, tracer.Dropped);
+        output.Flush();
+        return 0;
+    }
+}

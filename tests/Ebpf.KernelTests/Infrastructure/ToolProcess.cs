@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Ebpf.KernelTests.Infrastructure;
+
+/// <summary>The real `ebpf` tool (ebpf.dll beside the tests) running as a child process, its output collected by line.</summary>
+public sealed class ToolProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentQueue<string> _stderr = new();
+
+    public ToolProcess(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ebpf.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _stdout.Enqueue(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _stderr.Enqueue(e.Data); };
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public IReadOnlyCollection<string> StdoutLines => _stdout;
+
+    public string Stderr => string.Join('\n', _stderr);
+
+    public int Pid => _process.Id;
+
+    /// <summary>Waits until a stderr line contains <paramref name="text"/>; fails with the tool's output otherwise.</summary>
+    public void WaitForStderr(string text, TimeSpan timeout) =>
+        WaitUntil(() => _stderr.Any(l => l.Contains(text, StringComparison.Ordinal)), timeout, $"stderr line containing '{text}'");
+
+    public void WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (_process.HasExited && !condition())
+                Assert.Fail($"ebpf exited with {_process.ExitCode} before {what}.\nstderr:\n{Stderr}\nstdout:\n{string.Join('\n', _stdout)}");
+            if (deadline.Elapsed > timeout)
+                Assert.Fail($"Timed out after {timeout.TotalSeconds} s waiting for {what}.\nstderr:\n{Stderr}");
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>Sends SIGINT (what Ctrl-C sends) and waits for a clean exit.</summary>
+    public int Interrupt(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            kill.WaitForExit();
+        if (!_process.WaitForExit(timeout))
+            Assert.Fail($"ebpf did not exit within {timeout.TotalSeconds} s of SIGINT.\nstderr:\n{Stderr}");
+        _process.WaitForExit(); // drains the async output readers
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}
