@@ -111,6 +111,9 @@ internal static unsafe class Bpf
         }
     }
 
+    /// <summary>BPF_LINK_CREATE returning the fd or -errno, for callers with a fallback.</summary>
+    internal static long TryLinkCreate(ref LinkCreateAttr attr) => Raw(BpfCommand.LinkCreate, ref attr);
+
     internal static SafeFd LinkCreate(ref LinkCreateAttr attr, string subject) =>
         SafeFd.FromSyscall(Check(Raw(BpfCommand.LinkCreate, ref attr), "BPF_LINK_CREATE", subject));
 

@@ -1,0 +1,255 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Ebpf.Btf;
+
+/// <summary>
+/// The types of one BTF blob (an object's .BTF section or the kernel's vmlinux BTF). Parsing checks every length
+/// against the blob, so a corrupt blob yields a <see cref="BpfObjectException"/> naming the section.
+/// </summary>
+internal sealed class BtfTypes
+{
+    internal const ushort Magic = 0xeB9F;
+    private const int MaxResolveDepth = 64;
+
+    private readonly List<BtfType> _types;
+    private Dictionary<string, List<uint>>? _byName;
+
+    private BtfTypes(string objectName, string section, byte[] raw, int typeStart, int stringStart, int stringLength, List<BtfType> types)
+    {
+        ObjectName = objectName;
+        Section = section;
+        Raw = raw;
+        TypeStart = typeStart;
+        StringStart = stringStart;
+        StringLength = stringLength;
+        _types = types;
+    }
+
+    internal string ObjectName { get; }
+
+    internal string Section { get; }
+
+    /// <summary>A private copy of the blob (header included), patched by DATASEC fix-ups before kernel load.</summary>
+    internal byte[] Raw { get; }
+
+    internal int TypeStart { get; }
+
+    internal int StringStart { get; }
+
+    internal int StringLength { get; }
+
+    /// <summary>The number of type ids, including the implicit void (id 0).</summary>
+    internal int Count => _types.Count;
+
+    internal BtfType this[uint id] => id < (uint)_types.Count ? _types[(int)id]
+        : throw new BpfObjectException(ObjectName, Section, $"BTF type id {id} does not exist ({_types.Count} types).");
+
+    internal IEnumerable<BtfType> All => _types;
+
+    /// <summary>Parses <paramref name="blob"/>; errors name <paramref name="objectName"/> and <paramref name="section"/>.</summary>
+    internal static BtfTypes Parse(ReadOnlySpan<byte> blob, string objectName, string section)
+    {
+        BpfObjectException Bad(string m) => new(objectName, section, m);
+        if (blob.Length < 24) throw Bad($"BTF is {blob.Length} bytes, too short for its 24-byte header.");
+        if (BinaryPrimitives.ReadUInt16LittleEndian(blob) != Magic)
+            throw Bad($"bad BTF magic 0x{BinaryPrimitives.ReadUInt16LittleEndian(blob):x4} (expected 0xeb9f; big-endian BTF is not supported).");
+        if (blob[2] != 1) throw Bad($"BTF version {blob[2]} is not supported (expected 1).");
+        uint hdrLen = BinaryPrimitives.ReadUInt32LittleEndian(blob[4..]);
+        uint typeOff = BinaryPrimitives.ReadUInt32LittleEndian(blob[8..]);
+        uint typeLen = BinaryPrimitives.ReadUInt32LittleEndian(blob[12..]);
+        uint strOff = BinaryPrimitives.ReadUInt32LittleEndian(blob[16..]);
+        uint strLen = BinaryPrimitives.ReadUInt32LittleEndian(blob[20..]);
+        if (hdrLen < 24 || hdrLen > (uint)blob.Length) throw Bad($"BTF header length {hdrLen} is invalid for a {blob.Length}-byte section.");
+        ulong body = (ulong)blob.Length - hdrLen;
+        if ((ulong)typeOff + typeLen > body) throw Bad($"BTF type section (offset {typeOff}, length {typeLen}) lies outside the section.");
+        if ((ulong)strOff + strLen > body) throw Bad($"BTF string section (offset {strOff}, length {strLen}) lies outside the section.");
+        if (typeLen % 4 != 0) throw Bad($"BTF type section length {typeLen} is not a multiple of 4.");
+
+        int typeStart = (int)(hdrLen + typeOff), stringStart = (int)(hdrLen + strOff);
+        var strings = blob.Slice(stringStart, (int)strLen);
+        if (strLen > 0 && strings[^1] != 0) throw Bad("BTF string section is not NUL-terminated.");
+        var types = blob.Slice(typeStart, (int)typeLen);
+        var list = new List<BtfType> { new() { Id = 0, Kind = BtfKind.Void, Name = "void" } };
+
+        int pos = 0;
+        while (pos < types.Length)
+        {
+            if (types.Length - pos < 12) throw Bad($"BTF type {list.Count} is truncated at type-section offset {pos}.");
+            uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(types[pos..]);
+            uint info = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 4)..]);
+            uint sizeOrType = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 8)..]);
+            var kind = (BtfKind)((info >> 24) & 0x1f);
+            int vlen = (int)(info & 0xffff);
+            uint id = (uint)list.Count;
+            string name = String(strings, nameOff, id, Bad);
+            int start = pos;
+            pos += 12;
+            int remaining = types.Length - pos;
+
+            BtfType t;
+            switch (kind)
+            {
+                case BtfKind.Int or BtfKind.Variable or BtfKind.DeclTag:
+                {
+                    uint extra = BinaryPrimitives.ReadUInt32LittleEndian(Need(types, pos, 4, remaining, id, kind, name, Bad));
+                    pos += 4;
+                    t = new BtfType { Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, Extra = extra, RawPosition = start };
+                    break;
+                }
+                case BtfKind.Pointer or BtfKind.Forward or BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict
+                    or BtfKind.Function or BtfKind.Float or BtfKind.TypeTag:
+                    t = new BtfType { Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, RawPosition = start };
+                    break;
+                case BtfKind.Array:
+                {
+                    var a = Need(types, pos, 12, remaining, id, kind, name, Bad);
+                    pos += 12;
+                    t = new BtfType
+                    {
+                        Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, RawPosition = start,
+                        ArrayElement = BinaryPrimitives.ReadUInt32LittleEndian(a),
+                        ArrayLength = BinaryPrimitives.ReadUInt32LittleEndian(a[8..]),
+                    };
+                    break;
+                }
+                case BtfKind.Struct or BtfKind.Union or BtfKind.DataSection or BtfKind.Enum or BtfKind.FunctionProto or BtfKind.Enum64:
+                {
+                    int recordSize = kind switch { BtfKind.Enum or BtfKind.FunctionProto => 8, _ => 12 };
+                    var data = Need(types, pos, vlen * recordSize, remaining, id, kind, name, Bad);
+                    var members = new BtfMember[vlen];
+                    for (int i = 0; i < vlen; i++)
+                    {
+                        var m = data.Slice(i * recordSize, recordSize);
+                        uint a = BinaryPrimitives.ReadUInt32LittleEndian(m), b = BinaryPrimitives.ReadUInt32LittleEndian(m[4..]);
+                        uint c = recordSize == 12 ? BinaryPrimitives.ReadUInt32LittleEndian(m[8..]) : 0;
+                        int rawOffsetPos = typeStart + pos + i * recordSize;
+                        members[i] = kind switch
+                        {
+                            BtfKind.DataSection => new BtfMember { Type = a, Offset = b, Size = c, RawOffsetPosition = rawOffsetPos + 4 },
+                            BtfKind.Enum => new BtfMember { Name = String(strings, a, id, Bad), Value = (int)b },
+                            BtfKind.Enum64 => new BtfMember { Name = String(strings, a, id, Bad), Value = (long)(((ulong)c << 32) | b) },
+                            BtfKind.FunctionProto => new BtfMember { Name = String(strings, a, id, Bad), Type = b },
+                            _ => new BtfMember { Name = String(strings, a, id, Bad), Type = b, Offset = c },
+                        };
+                    }
+                    pos += vlen * recordSize;
+                    t = new BtfType { Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, Members = members, RawPosition = start };
+                    break;
+                }
+                default:
+                    throw Bad($"BTF type [{id}] '{name}' has unknown kind {(int)kind}.");
+            }
+            list.Add(t);
+        }
+        foreach (var t in list)
+        {
+            if (t.Kind is BtfKind.Pointer or BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict
+                or BtfKind.Function or BtfKind.Variable or BtfKind.TypeTag or BtfKind.DeclTag && t.SizeOrType >= list.Count)
+                throw Bad($"BTF type {t} refers to type {t.SizeOrType}, which does not exist ({list.Count} types).");
+            if (t.Kind == BtfKind.Array && (t.ArrayElement >= list.Count))
+                throw Bad($"BTF type {t} has element type {t.ArrayElement}, which does not exist.");
+            foreach (var m in t.Members)
+                if (m.Type >= list.Count)
+                    throw Bad($"BTF type {t} has a member referring to type {m.Type}, which does not exist.");
+        }
+        return new BtfTypes(objectName, section, blob.ToArray(), typeStart, stringStart, (int)strLen, list);
+    }
+
+    private static ReadOnlySpan<byte> Need(ReadOnlySpan<byte> types, int pos, int bytes, int remaining, uint id, BtfKind kind, string name, Func<string, BpfObjectException> bad) =>
+        bytes <= remaining ? types.Slice(pos, bytes) : throw bad($"BTF type [{id}] {kind} '{name}' needs {bytes} more bytes but only {remaining} remain.");
+
+    private static string String(ReadOnlySpan<byte> strings, uint offset, uint id, Func<string, BpfObjectException> bad)
+    {
+        if (offset == 0) return "";
+        if (offset >= (uint)strings.Length) throw bad($"BTF type [{id}] has name offset {offset} outside the {strings.Length}-byte string section.");
+        var rest = strings[(int)offset..];
+        int end = rest.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
+    }
+
+    /// <summary>A string from the string section (for .BTF.ext records), or null when out of range.</summary>
+    internal string? StringAt(uint offset)
+    {
+        if (offset >= (uint)StringLength) return null;
+        var rest = Raw.AsSpan(StringStart + (int)offset, StringLength - (int)offset);
+        int end = rest.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
+    }
+
+    /// <summary>All type ids with this name.</summary>
+    internal IReadOnlyList<uint> IdsNamed(string name)
+    {
+        if (_byName is null)
+        {
+            var map = new Dictionary<string, List<uint>>(StringComparer.Ordinal);
+            foreach (var t in _types)
+            {
+                if (t.Name.Length == 0) continue;
+                if (!map.TryGetValue(t.Name, out var ids)) map[t.Name] = ids = [];
+                ids.Add(t.Id);
+            }
+            _byName = map;
+        }
+        return _byName.TryGetValue(name, out var found) ? found : [];
+    }
+
+    /// <summary>The DATASEC called <paramref name="name"/>, or null.</summary>
+    internal BtfType? FindDataSection(string name)
+    {
+        foreach (uint id in IdsNamed(name))
+            if (_types[(int)id].Kind == BtfKind.DataSection) return _types[(int)id];
+        return null;
+    }
+
+    /// <summary>Follows typedefs, modifiers (const, volatile, restrict, type tags) to the underlying type.</summary>
+    internal BtfType SkipQualifiers(uint id)
+    {
+        for (int depth = 0; depth < MaxResolveDepth; depth++)
+        {
+            var t = this[id];
+            if (t.Kind is not (BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict or BtfKind.TypeTag)) return t;
+            id = t.SizeOrType;
+        }
+        throw new BpfObjectException(ObjectName, Section, $"BTF type {id}: typedef/modifier chain longer than {MaxResolveDepth} (a cycle?).");
+    }
+
+    /// <summary>The size in bytes of type <paramref name="id"/>, or null when it has none (void, func, forward declaration).</summary>
+    internal ulong? SizeOf(uint id)
+    {
+        try
+        {
+            return SizeOfChecked(id);
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
+    }
+
+    private ulong? SizeOfChecked(uint id)
+    {
+        ulong multiplier = 1;
+        for (int depth = 0; depth < MaxResolveDepth; depth++)
+        {
+            var t = this[id];
+            switch (t.Kind)
+            {
+                case BtfKind.Int or BtfKind.Struct or BtfKind.Union or BtfKind.Enum or BtfKind.Enum64 or BtfKind.DataSection or BtfKind.Float:
+                    return checked(multiplier * t.SizeOrType);
+                case BtfKind.Pointer:
+                    return checked(multiplier * 8);
+                case BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict or BtfKind.TypeTag or BtfKind.Variable:
+                    id = t.SizeOrType;
+                    break;
+                case BtfKind.Array:
+                    multiplier = checked(multiplier * t.ArrayLength);
+                    id = t.ArrayElement;
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return null;
+    }
+}

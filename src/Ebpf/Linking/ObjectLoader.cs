@@ -1,0 +1,92 @@
+namespace Ebpf.Linking;
+
+/// <summary>Creates an object's maps, patches their fds into the programs and loads the programs. A failure midway
+/// closes everything created so far.</summary>
+internal static class ObjectLoader
+{
+    internal static BpfObject Load(BpfObjectSpec spec, BpfLoadOptions options)
+    {
+        var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
+        var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var program in spec.Programs.Values)
+                if (program.AutoLoad) CheckLoadable(spec, program);
+            foreach (var (name, mapSpec) in spec.Maps)
+                maps[name] = CreateMap(spec.Name, mapSpec);
+            foreach (var (name, programSpec) in spec.Programs)
+            {
+                if (!programSpec.AutoLoad) continue;
+                var instructions = Patch(spec.Name, programSpec, maps);
+                var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btf: null);
+                programs[name] = BpfProgram.FromLoaded(fd, programSpec);
+            }
+            return new BpfObject(spec.Name, maps, programs, spec.Variables);
+        }
+        catch
+        {
+            foreach (var p in programs.Values) p.Dispose();
+            foreach (var m in maps.Values) m.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckLoadable(BpfObjectSpec spec, ProgramSpec program)
+    {
+        if (program.CoreRelocations.Count > 0)
+        {
+            var (insn, record) = program.CoreRelocations[0];
+            throw new BpfObjectException(spec.Name, program.SectionName,
+                $"program '{program.Name}' has {program.CoreRelocations.Count} CO-RE relocation(s) (the first: kind {record.Kind} at instruction {insn}); " +
+                "CO-RE is not supported yet. Avoid preserve_access_index types (vmlinux.h structs) or set ProgramSpec.AutoLoad = false.");
+        }
+        if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm or BpfProgramType.Ext or BpfProgramType.StructOps)
+            throw new BpfObjectException(spec.Name, program.SectionName,
+                $"program '{program.Name}' is a {program.Type} program, which needs a kernel BTF attach target; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
+    }
+
+    private static BpfMap CreateMap(string objectName, MapSpec spec)
+    {
+        BpfMap? inner = spec.InnerMap is null ? null : BpfMap.Create(spec.InnerMap);
+        BpfMap map;
+        try
+        {
+            map = BpfMap.Create(spec, btf: null, innerMap: inner?.Handle);
+        }
+        finally
+        {
+            inner?.Dispose();
+        }
+        try
+        {
+            if (spec.InitialValue is { } value)
+            {
+                if (value.Length != spec.ValueSize)
+                    throw new BpfObjectException(objectName, spec.Name, $"map '{spec.Name}': initial value is {value.Length} bytes, but the value size is {spec.ValueSize}.");
+                if (spec.Type is not (BpfMapType.Array or BpfMapType.PerCpuArray) || spec.MaxEntries != 1)
+                    throw new BpfObjectException(objectName, spec.Name, $"map '{spec.Name}': an initial value is only supported for single-entry arrays (global data).");
+                map.Update(stackalloc byte[4], value);
+            }
+            if (spec.Freeze) map.Freeze();
+            return map;
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+    }
+
+    private static BpfInstruction[] Patch(string objectName, ProgramSpec program, Dictionary<string, BpfMap> maps)
+    {
+        var instructions = (BpfInstruction[])program.Instructions.Clone();
+        foreach (var r in program.MapReferences)
+        {
+            if (!maps.TryGetValue(r.MapName, out var map))
+                throw new BpfObjectException(objectName, program.SectionName, $"program '{program.Name}' uses map '{r.MapName}', which the object does not define.");
+            instructions[r.InstructionIndex].Immediate = map.Fd;
+            if (r.IsValue) instructions[r.InstructionIndex + 1].Immediate = (int)r.ValueOffset;
+        }
+        return instructions;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text;
+using Ebpf.Internal.Sys;
+using Ebpf.Internal.Unix;
+
+namespace Ebpf.Linking;
+
+/// <summary>BPF_PROG_LOAD for one linked program: first without a log (free on success), then, on failure, again with a
+/// verifier log that grows until it fits, so the exception can say why.</summary>
+internal static unsafe class ProgramLoader
+{
+    private const uint BPF_F_SLEEPABLE = 1u << 4;
+    private const int MaxLogSize = 1 << 30;
+
+    internal readonly record struct BtfInfo(SafeFd Btf, byte[] FuncInfo, uint FuncInfoCount, byte[] LineInfo, uint LineInfoCount);
+
+    internal static SafeFd Load(string objectName, ProgramSpec spec, BpfInstruction[] instructions, BpfLoadOptions options, BtfInfo? btf)
+    {
+        byte[] license = Bpf.NulTerminated(spec.License);
+        fixed (BpfInstruction* insns = instructions)
+        fixed (byte* lic = license)
+        fixed (byte* funcInfo = btf?.FuncInfo)
+        fixed (byte* lineInfo = btf?.LineInfo)
+        {
+            var attr = new ProgLoadAttr
+            {
+                ProgType = (uint)spec.Type,
+                InsnCnt = (uint)instructions.Length,
+                Insns = (ulong)insns,
+                License = (ulong)lic,
+                ProgName = ObjName.From(spec.Name),
+                ExpectedAttachType = (uint)spec.ExpectedAttachType,
+                ProgFlags = spec.IsSleepable ? BPF_F_SLEEPABLE : 0,
+            };
+            if (btf is { } b)
+            {
+                attr.ProgBtfFd = (uint)b.Btf.Fd;
+                attr.FuncInfoRecSize = 8;
+                attr.FuncInfo = (ulong)funcInfo;
+                attr.FuncInfoCnt = b.FuncInfoCount;
+                if (b.LineInfoCount > 0)
+                {
+                    attr.LineInfoRecSize = 16;
+                    attr.LineInfo = (ulong)lineInfo;
+                    attr.LineInfoCnt = b.LineInfoCount;
+                }
+            }
+            long r = BpfProg.TryLoad(ref attr);
+            if (r >= 0) return SafeFd.FromSyscall((int)r);
+
+            int firstErrno = (int)-r;
+            string log = LoadWithLog(ref attr, options, out r);
+            if (r >= 0)
+            {
+                // Loaded the second time (a transient failure): keep it.
+                return SafeFd.FromSyscall((int)r);
+            }
+            int errno = (int)-r;
+            if (log.Trim().Length == 0)
+            {
+                if (errno is Errno.EPERM)
+                    throw Errno.ToException("BPF_PROG_LOAD", errno, $"program '{spec.Name}' in {objectName}");
+                throw new BpfVerifierException(spec.Name, errno, log,
+                    $"{objectName}: BPF_PROG_LOAD for program '{spec.Name}' ({spec.SectionName}, {spec.Type}) failed with {Errno.Name(firstErrno)} " +
+                    "and the kernel wrote no verifier log. Check that the kernel supports this program type and attach type.");
+            }
+            var e = new BpfVerifierException(spec.Name, errno, log, "");
+            throw new BpfVerifierException(spec.Name, errno, log,
+                $"{objectName}: the verifier rejected program '{spec.Name}' ({spec.SectionName}) with {Errno.Name(errno)}. Last lines of the log:\n{e.Tail()}");
+        }
+    }
+
+    private static string LoadWithLog(ref ProgLoadAttr attr, BpfLoadOptions options, out long result)
+    {
+        int size = Math.Clamp(options.LogSize, 4096, MaxLogSize);
+        while (true)
+        {
+            var buffer = new byte[size];
+            fixed (byte* log = buffer)
+            {
+                attr.LogLevel = (uint)Math.Max(1, options.LogLevel);
+                attr.LogSize = (uint)buffer.Length;
+                attr.LogBuf = (ulong)log;
+                attr.LogTrueSize = 0;
+                result = BpfProg.TryLoad(ref attr);
+                attr.LogBuf = 0;
+                attr.LogSize = 0;
+                attr.LogLevel = 0;
+            }
+            if (result == -Errno.ENOSPC && size < MaxLogSize)
+            {
+                size = (int)Math.Min(MaxLogSize, Math.Max((long)size * 2, attr.LogTrueSize));
+                continue;
+            }
+            int end = Array.IndexOf(buffer, (byte)0);
+            return Encoding.UTF8.GetString(buffer, 0, end < 0 ? buffer.Length : end);
+        }
+    }
+}
