@@ -1,10 +1,13 @@
 using System.CommandLine;
 using Ebpf;
+using Ebpf.Cli.Objects;
 using Ebpf.Cli.Unlinks;
 
 var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads their ring and perf buffers, in pure .NET.")
 {
     UnlinksCommand.Create(),
+    LoadCommand.Create(),
+    InspectCommand.Create(),
 };
 
 try
