@@ -1,3 +1,5 @@
+using Ebpf.Internal.Unix;
+
 namespace Ebpf.Linking;
 
 /// <summary>Creates an object's maps, patches their fds into the programs and loads the programs. A failure midway
@@ -8,17 +10,21 @@ internal static class ObjectLoader
     {
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
+        SafeFd? btf = null;
         try
         {
             foreach (var program in spec.Programs.Values)
                 if (program.AutoLoad) CheckLoadable(spec, program);
+            string? btfFailure = null;
+            if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, out btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
-                maps[name] = CreateMap(spec.Name, mapSpec);
+                maps[name] = CreateMap(spec.Name, mapSpec, btf);
             foreach (var (name, programSpec) in spec.Programs)
             {
                 if (!programSpec.AutoLoad) continue;
                 var instructions = Patch(spec.Name, programSpec, maps);
-                var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btf: null);
+                var btfInfo = btf is not null && spec.BtfExt is not null ? ObjectBtf.ProgramInfo(btf, spec.BtfExt, programSpec) : null;
+                var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure);
                 programs[name] = BpfProgram.FromLoaded(fd, programSpec);
             }
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
@@ -28,6 +34,11 @@ internal static class ObjectLoader
             foreach (var p in programs.Values) p.Dispose();
             foreach (var m in maps.Values) m.Dispose();
             throw;
+        }
+        finally
+        {
+            // Maps and programs hold their own references to the BTF object.
+            btf?.Dispose();
         }
     }
 
@@ -45,13 +56,13 @@ internal static class ObjectLoader
                 $"program '{program.Name}' is a {program.Type} program, which needs a kernel BTF attach target; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
     }
 
-    private static BpfMap CreateMap(string objectName, MapSpec spec)
+    private static BpfMap CreateMap(string objectName, MapSpec spec, SafeFd? btf)
     {
-        BpfMap? inner = spec.InnerMap is null ? null : BpfMap.Create(spec.InnerMap);
+        BpfMap? inner = spec.InnerMap is null ? null : BpfMap.Create(spec.InnerMap, btf);
         BpfMap map;
         try
         {
-            map = BpfMap.Create(spec, btf: null, innerMap: inner?.Handle);
+            map = BpfMap.Create(spec, btf, innerMap: inner?.Handle);
         }
         finally
         {
