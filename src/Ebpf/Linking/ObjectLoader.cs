@@ -1,3 +1,4 @@
+using Ebpf.Btf;
 using Ebpf.Internal.Unix;
 
 namespace Ebpf.Linking;
@@ -19,10 +20,16 @@ internal static class ObjectLoader
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, out btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
                 maps[name] = CreateMap(spec.Name, mapSpec, btf);
+            CoreRelocator? core = null;
             foreach (var (name, programSpec) in spec.Programs)
             {
                 if (!programSpec.AutoLoad) continue;
                 var instructions = Patch(spec.Name, programSpec, maps);
+                if (programSpec.CoreRelocations.Count > 0)
+                {
+                    core ??= new CoreRelocator(spec.Btf!, KernelBtf.Load(options.KernelBtfPath), spec.Name);
+                    core.Apply(programSpec, instructions);
+                }
                 var btfInfo = btf is not null && spec.BtfExt is not null ? ObjectBtf.ProgramInfo(btf, spec.BtfExt, programSpec) : null;
                 var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure);
                 programs[name] = BpfProgram.FromLoaded(fd, programSpec);
@@ -44,13 +51,8 @@ internal static class ObjectLoader
 
     private static void CheckLoadable(BpfObjectSpec spec, ProgramSpec program)
     {
-        if (program.CoreRelocations.Count > 0)
-        {
-            var (insn, record) = program.CoreRelocations[0];
-            throw new BpfObjectException(spec.Name, program.SectionName,
-                $"program '{program.Name}' has {program.CoreRelocations.Count} CO-RE relocation(s) (the first: kind {record.Kind} at instruction {insn}); " +
-                "CO-RE is not supported yet. Avoid preserve_access_index types (vmlinux.h structs) or set ProgramSpec.AutoLoad = false.");
-        }
+        if (program.CoreRelocations.Count > 0 && spec.Btf is null)
+            throw new BpfObjectException(spec.Name, program.SectionName, $"program '{program.Name}' has CO-RE relocations but the object has no .BTF.");
         if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm or BpfProgramType.Ext or BpfProgramType.StructOps)
             throw new BpfObjectException(spec.Name, program.SectionName,
                 $"program '{program.Name}' is a {program.Type} program, which needs a kernel BTF attach target; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
