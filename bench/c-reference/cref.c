@@ -454,13 +454,50 @@ int cref_perfbuf_claim(cref *h)
 	return err;
 }
 
-int cref_perfbuf_open(cref *h, int64_t pages_per_cpu)
+/* Raw-event dispatcher for the drain perf buffer made with perf_buffer__new_raw (wakeup_events > 1): the same
+ * work perf_buffer__new's built-in dispatcher does before it calls the sample and lost callbacks. */
+static enum bpf_perf_event_ret on_perf_event(void *ctx, int cpu, struct perf_event_header *event)
 {
-	if (h->mode != CREF_MODE_PERF_OUTPUT || pages_per_cpu < 1 || (pages_per_cpu & (pages_per_cpu - 1)))
+	if (event->type == PERF_RECORD_SAMPLE) {
+		/* header, u32 size, raw data */
+		on_perf_sample(ctx, cpu, (uint8_t *)(event + 1) + sizeof(uint32_t), 0);
+	} else if (event->type == PERF_RECORD_LOST) {
+		uint64_t lost;
+
+		/* header, u64 id, u64 lost */
+		memcpy(&lost, (const uint8_t *)(event + 1) + sizeof(uint64_t), sizeof(lost));
+		on_perf_lost(ctx, cpu, lost);
+	}
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+static struct perf_buffer *new_perf_buffer(int map_fd, int64_t pages, int32_t wakeup_events,
+					   perf_buffer_event_fn fn, struct tally *t)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW,
+		.sample_period = 1,
+		.wakeup_events = (uint32_t)wakeup_events,
+		.size = sizeof(attr),
+	};
+
+	return perf_buffer__new_raw(map_fd, (size_t)pages, &attr, fn, t, NULL);
+}
+
+int cref_perfbuf_open(cref *h, int64_t pages_per_cpu, int32_t wakeup_events)
+{
+	if (h->mode != CREF_MODE_PERF_OUTPUT || pages_per_cpu < 1 || (pages_per_cpu & (pages_per_cpu - 1)) ||
+	    wakeup_events < 1)
 		return -EINVAL;
 	if (h->perf)
 		return cref_perfbuf_claim(h);
-	h->perf = perf_buffer__new(h->pb_fd, (size_t)pages_per_cpu, on_perf_sample, on_perf_lost, &h->tally, NULL);
+	if (wakeup_events == 1)
+		h->perf = perf_buffer__new(h->pb_fd, (size_t)pages_per_cpu, on_perf_sample, on_perf_lost, &h->tally,
+					   NULL);
+	else
+		h->perf = new_perf_buffer(h->pb_fd, pages_per_cpu, wakeup_events, on_perf_event, &h->tally);
 	return h->perf ? 0 : -errno;
 }
 
@@ -564,17 +601,7 @@ int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t 
 	memset(out, 0, sizeof(*out));
 	memset(&h->tally, 0, sizeof(h->tally));
 	if (perf) {
-		struct perf_event_attr attr = {
-			.type = PERF_TYPE_SOFTWARE,
-			.config = PERF_COUNT_SW_BPF_OUTPUT,
-			.sample_type = PERF_SAMPLE_RAW,
-			.sample_period = 1,
-			.wakeup_events = (uint32_t)perf_wakeup_events,
-			.size = sizeof(attr),
-		};
-
-		pbuf = perf_buffer__new_raw(h->pb_fd, (size_t)perf_pages_per_cpu, &attr, on_perf_stream, &h->tally,
-					    NULL);
+		pbuf = new_perf_buffer(h->pb_fd, perf_pages_per_cpu, perf_wakeup_events, on_perf_stream, &h->tally);
 		if (!pbuf)
 			return -errno;
 	} else {

@@ -77,9 +77,12 @@ CREF_API int cref_read_stats(const cref *h, int64_t *attempted, int64_t *emitted
  * stay warm), timed with CLOCK_MONOTONIC around the consume call only. */
 CREF_API int cref_drain_ringbuf(cref *h, int64_t *records, int64_t *elapsed_ns, int64_t *checksum);
 
-/* Creates libbpf's perf buffer on `pb` (perf_buffer__new, pages_per_cpu a power of two) if not yet created;
- * creating it installs its event fds in `pb`. */
-CREF_API int cref_perfbuf_open(cref *h, int64_t pages_per_cpu);
+/* Creates the C perf buffer on `pb` (pages_per_cpu a power of two) if not yet created; creating it installs its
+ * event fds in `pb`. wakeup_events 1: libbpf's perf_buffer__new (its attr wakes the reader on every record);
+ * N > 1: perf_buffer__new_raw with attr.wakeup_events = N (libbpf 1.1's perf_buffer_opts cannot set it) and a
+ * dispatcher doing what perf_buffer__new's does. The consume loop is libbpf's either way; N only changes the
+ * producer's cost (a wake-up per record costs ~5 us per record in this VM, which makes fills slow). */
+CREF_API int cref_perfbuf_open(cref *h, int64_t pages_per_cpu, int32_t wakeup_events);
 /* Re-installs the C perf buffer's event fds in `pb` (after another consumer replaced them). */
 CREF_API int cref_perfbuf_claim(cref *h);
 /* Drains the C perf buffer with perf_buffer__consume, timed like cref_drain_ringbuf. lost: PERF_RECORD_LOST sum. */

@@ -3,9 +3,9 @@
  * cref: command-line front end of the libbpf C reference consumer (libebpf_cref.so), for quick checks.
  *
  *   cref drain  [--mode reserve|output|perf] [--size 64] [--records 1000000] [--rounds 7] [--cpu 0]
- *               [--query-avail] [--object PATH]
+ *               [--perf-wakeup 1] [--query-avail] [--object PATH]
  *   cref stream [--mode reserve|output|perf] [--size 64] [--batch 1] [--seconds 2] [--producers 1]
- *               [--wakeup-every 0] [--perf-wakeup 1] [--object PATH]
+ *               [--wakeup-every 0] [--perf-wakeup 1] [--perf-pages 256] [--query-avail] [--object PATH]
  *
  * Prints one JSON object on stdout. Drain follows the protocol in cref.h: two untimed warm-up laps, then rounds
  * of fill + timed drain; the median is the figure to quote.
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cref.h"
@@ -36,6 +37,7 @@ struct options {
 	int producers;
 	int wakeup_every;
 	int perf_wakeup;
+	long long perf_pages;
 };
 
 static const char *mode_name(int mode)
@@ -49,9 +51,10 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: cref drain  [--mode reserve|output|perf] [--size 64] [--records 1000000] [--rounds 7]\n"
-		"                   [--cpu 0] [--query-avail] [--object PATH]\n"
+		"                   [--cpu 0] [--perf-wakeup 1] [--query-avail] [--object PATH]\n"
 		"       cref stream [--mode reserve|output|perf] [--size 64] [--batch 1] [--seconds 2]\n"
-		"                   [--producers 1] [--wakeup-every 0] [--perf-wakeup 1] [--object PATH]\n"
+		"                   [--producers 1] [--wakeup-every 0] [--perf-wakeup 1] [--perf-pages 256]\n"
+		"                   [--query-avail] [--object PATH]\n"
 		"Default object: <repo>/bpf/bench.bpf.o found from this executable's location.\n");
 	exit(2);
 }
@@ -86,7 +89,7 @@ static struct options parse(int argc, char **argv)
 {
 	struct options o = {
 		.mode = CREF_MODE_RB_RESERVE, .size = 64, .records = 1000000, .rounds = 7, .cpu = 0, .batch = 1,
-		.seconds = 2, .producers = 1, .perf_wakeup = 1,
+		.seconds = 2, .producers = 1, .perf_wakeup = 1, .perf_pages = 256,
 	};
 
 	if (argc < 2)
@@ -125,6 +128,8 @@ static struct options parse(int argc, char **argv)
 			o.wakeup_every = atoi(v);
 		else if (!strcmp(a, "--perf-wakeup"))
 			o.perf_wakeup = atoi(v);
+		else if (!strcmp(a, "--perf-pages"))
+			o.perf_pages = atoll(v);
 		else
 			usage();
 	}
@@ -155,10 +160,20 @@ static int fail(const char *what, int err)
 }
 
 /* One fill; the records are checked against the stats so that a lossy fill never masquerades as a fast drain. */
-static int fill(cref *h, const struct options *o)
+static int64_t mono_ns(void)
 {
-	int64_t emitted, dropped;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int fill(cref *h, const struct options *o, int64_t *elapsed_ns)
+{
+	int64_t emitted, dropped, start = mono_ns();
 	int err = cref_fill(h, o->records, o->cpu, &emitted, &dropped);
+
+	*elapsed_ns = mono_ns() - start;
 
 	if (err)
 		return fail("cref_fill", err);
@@ -183,6 +198,8 @@ static int run_drain(const struct options *o)
 	double *rate = calloc((size_t)o->rounds, sizeof(double));
 	double *per_record = calloc((size_t)o->rounds, sizeof(double));
 	int64_t *ns_of = calloc((size_t)o->rounds, sizeof(int64_t));
+	double *fill_rate = calloc((size_t)o->rounds, sizeof(double));
+	int64_t avail_max = 0;
 	bool checksums_ok = true;
 	int64_t total_lost = 0;
 	cref *h;
@@ -192,25 +209,26 @@ static int run_drain(const struct options *o)
 	err = cref_open(o->object, o->mode, o->size, 1, 0, o->query_avail, perf ? 4096 : ring_bytes, &h);
 	if (err)
 		return fail("cref_open", err);
-	if (perf && (err = cref_perfbuf_open(h, pages)))
+	if (perf && (err = cref_perfbuf_open(h, pages, o->perf_wakeup)))
 		return fail("cref_perfbuf_open", err);
 
 	for (int lap = 0; lap < 2; lap++) {
-		int64_t records, ns, checksum, lost = 0;
+		int64_t records, ns, checksum, lost = 0, fill_ns;
 
-		if (fill(h, o))
+		if (fill(h, o, &fill_ns))
 			return 1;
 		if ((err = drain_once(h, perf, &records, &ns, &checksum, &lost)))
 			return fail("warm-up drain", err);
 	}
 	for (int r = 0; r < o->rounds; r++) {
-		int64_t records, ns, checksum, lost = 0, attempted0;
+		int64_t records, ns, checksum, lost = 0, attempted0, fill_ns;
 		uint64_t expected = 0;
 
 		if ((err = cref_read_stats(h, &attempted0, NULL, NULL, NULL, NULL)))
 			return fail("cref_read_stats", err);
-		if (fill(h, o))
+		if (fill(h, o, &fill_ns))
 			return 1;
+		fill_rate[r] = (double)fill_ns / (double)o->records;
 		if ((err = drain_once(h, perf, &records, &ns, &checksum, &lost)))
 			return fail("drain", err);
 		if (records != o->records) {
@@ -232,15 +250,18 @@ static int run_drain(const struct options *o)
 	       "\"rounds\":%d,\"warmup_laps\":2,\"fill_cpu\":%d,\"query_avail\":%d,",
 	       mode_name(o->mode), o->size, o->records, o->rounds, o->cpu, o->query_avail);
 	if (perf)
-		printf("\"perf_pages_per_cpu\":%lld,", (long long)pages);
+		printf("\"perf_pages_per_cpu\":%lld,\"perf_wakeup_events\":%d,", (long long)pages, o->perf_wakeup);
 	else
 		printf("\"ring_bytes\":%lld,", (long long)cref_ring_bytes(h));
 	printf("\"round_ns\":[");
 	for (int r = 0; r < o->rounds; r++)
 		printf("%s%lld", r ? "," : "", (long long)ns_of[r]);
-	printf("],\"median_records_per_s\":%.0f,\"median_ns_per_record\":%.3f,\"lost\":%lld,\"checksums_ok\":%s}\n",
-	       median(rate, o->rounds), median(per_record, o->rounds), (long long)total_lost,
-	       checksums_ok ? "true" : "false");
+	cref_read_stats(h, NULL, NULL, NULL, &avail_max, NULL);
+	printf("],\"median_records_per_s\":%.0f,\"median_ns_per_record\":%.3f,\"median_fill_ns_per_record\":%.1f,"
+	       "\"lost\":%lld,\"avail_max\":%lld,\"checksums_ok\":%s}\n",
+	       median(rate, o->rounds), median(per_record, o->rounds), median(fill_rate, o->rounds),
+	       (long long)total_lost, (long long)avail_max, checksums_ok ? "true" : "false");
+	free(fill_rate);
 	cref_close(h);
 	free(rate);
 	free(per_record);
@@ -252,7 +273,7 @@ static int run_stream(const struct options *o)
 {
 	bool perf = o->mode == CREF_MODE_PERF_OUTPUT;
 	struct cref_stream_result s;
-	int64_t pages = 64;
+	int64_t pages = o->perf_pages;
 	cref *h;
 	int err;
 
