@@ -14,7 +14,7 @@ out="$src/build"
 die() { echo "build-c-reference: $*" >&2; exit 1; }
 
 CC=${CC:-$(command -v clang || command -v clang-14 || command -v cc || true)}
-[ -n "$CC" ] || die "no C compiler found (install clang: apt-get install clang)"
+[ -n "$CC" ] && command -v "$CC" >/dev/null || die "no C compiler found (${CC:-none}; install clang: apt-get install clang)"
 command -v pkg-config >/dev/null || die "pkg-config not found (apt-get install pkg-config)"
 pkg-config --exists libbpf || die "libbpf not found by pkg-config (apt-get install libbpf-dev)"
 [ -f /usr/include/linux/perf_event.h ] || die "kernel UAPI headers missing (apt-get install linux-libc-dev)"

@@ -7,6 +7,9 @@
  *   cref stream [--mode reserve|output|perf] [--size 64] [--batch 1] [--seconds 2] [--producers 1]
  *               [--wakeup-every 0] [--perf-wakeup 1] [--perf-pages 256] [--query-avail] [--object PATH]
  *
+ *   cref selftest   checks the plumbing the side-by-side comparison relies on (shared ring, perf slot claim,
+ *                   drop counting, the stream producer) in well under a second
+ *
  * Prints one JSON object on stdout. Drain follows the protocol in cref.h: two untimed warm-up laps, then rounds
  * of fill + timed drain; the median is the figure to quote.
  */
@@ -20,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <bpf/libbpf.h>
 
 #include "cref.h"
 
@@ -55,6 +60,7 @@ static void usage(void)
 		"       cref stream [--mode reserve|output|perf] [--size 64] [--batch 1] [--seconds 2]\n"
 		"                   [--producers 1] [--wakeup-every 0] [--perf-wakeup 1] [--perf-pages 256]\n"
 		"                   [--query-avail] [--object PATH]\n"
+		"       cref selftest [--object PATH]\n"
 		"Default object: <repo>/bpf/bench.bpf.o found from this executable's location.\n");
 	exit(2);
 }
@@ -304,6 +310,92 @@ static int run_stream(const struct options *o)
 	return 0;
 }
 
+/* ---- selftest: the plumbing the side-by-side comparison relies on ---- */
+
+static int foreign_ring_records;
+static int foreign_perf_records;
+
+static int foreign_ring_sample(void *ctx, void *data, size_t size)
+{
+	(void)ctx, (void)data, (void)size;
+	foreign_ring_records++;
+	return 0;
+}
+
+static void foreign_perf_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	(void)ctx, (void)cpu, (void)data, (void)size;
+	foreign_perf_records++;
+}
+
+#define CHECK(cond, ...)                                                        \
+	do {                                                                    \
+		if (!(cond)) {                                                  \
+			fprintf(stderr, "cref selftest: %s:%d: ", __FILE__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__);                           \
+			fputc('\n', stderr);                                    \
+			return 1;                                               \
+		}                                                               \
+	} while (0)
+
+static int run_selftest(const struct options *o)
+{
+	int64_t records, ns, checksum, lost, emitted, dropped, attempted;
+	struct cref_stream_result s;
+	struct ring_buffer *foreign_ring;
+	struct perf_buffer *foreign_perf;
+	cref *h;
+
+	/* 1. ring: C drains what a fill produced, with the expected checksum */
+	CHECK(!cref_open(o->object, CREF_MODE_RB_RESERVE, 64, 1, 0, 0, 1 << 20, &h), "open ring");
+	CHECK(!cref_fill(h, 1000, 0, &emitted, &dropped) && emitted == 1000 && !dropped, "fill 1000");
+	CHECK(!cref_drain_ringbuf(h, &records, &ns, &checksum) && records == 1000, "C drain: %lld", (long long)records);
+	CHECK((uint64_t)checksum == 999ull * 1000 / 2, "checksum %lld", (long long)checksum);
+	/* 2. ring: a second consumer on the same map fd (what the C# side does) shares the consumer position */
+	foreign_ring = ring_buffer__new(cref_ringbuf_fd(h), foreign_ring_sample, NULL, NULL);
+	CHECK(foreign_ring, "foreign ring_buffer__new");
+	CHECK(!cref_fill(h, 500, 0, NULL, NULL), "fill 500");
+	CHECK(ring_buffer__consume(foreign_ring) == 500 && foreign_ring_records == 500, "foreign drain");
+	CHECK(!cref_drain_ringbuf(h, &records, &ns, NULL) && records == 0, "C drain after foreign: %lld",
+	      (long long)records);
+	ring_buffer__free(foreign_ring);
+	CHECK(!cref_read_stats(h, &attempted, &emitted, &dropped, NULL, NULL) && attempted == 1500 &&
+		      emitted == 1500 && !dropped,
+	      "stats");
+	/* 3. stream: the tracepoint producer, filtered to this process, reaches the C consumer */
+	CHECK(!cref_stream(h, 200, 1, 1, 1, &s), "stream");
+	CHECK(s.received > 0 && s.received == s.emitted && !s.dropped, "stream received %lld emitted %lld dropped %lld",
+	      (long long)s.received, (long long)s.emitted, (long long)s.dropped);
+	cref_close(h);
+
+	/* 4. drops: a one-page ring cannot take 1000 records of 64 bytes; every refusal is counted */
+	CHECK(!cref_open(o->object, CREF_MODE_RB_OUTPUT, 64, 1, 0, 1, 4096, &h), "open small ring");
+	CHECK(!cref_fill(h, 1000, -1, &emitted, &dropped) && emitted > 0 && dropped > 0 && emitted + dropped == 1000,
+	      "drops: emitted %lld dropped %lld", (long long)emitted, (long long)dropped);
+	cref_close(h);
+
+	/* 5. perf: C drains; a foreign perf buffer takes the slots; cref_perfbuf_claim gives them back */
+	CHECK(!cref_open(o->object, CREF_MODE_PERF_OUTPUT, 64, 1, 0, 0, 4096, &h), "open perf");
+	CHECK(!cref_perfbuf_open(h, 8, 1), "perfbuf_open");
+	CHECK(!cref_fill(h, 100, 0, &emitted, &dropped) && emitted == 100, "perf fill");
+	CHECK(!cref_drain_perfbuf(h, &records, &lost, &ns, &checksum) && records == 100 && !lost, "C perf drain %lld",
+	      (long long)records);
+	foreign_perf = perf_buffer__new(cref_perfbuf_fd(h), 8, foreign_perf_sample, NULL, NULL, NULL);
+	CHECK(foreign_perf, "foreign perf_buffer__new");
+	CHECK(!cref_fill(h, 100, 0, NULL, NULL), "perf fill 2");
+	CHECK(perf_buffer__consume(foreign_perf) >= 0 && foreign_perf_records == 100, "foreign perf drain %d",
+	      foreign_perf_records);
+	CHECK(!cref_drain_perfbuf(h, &records, &lost, &ns, NULL) && records == 0, "C perf drain after foreign");
+	CHECK(!cref_perfbuf_claim(h), "claim");
+	CHECK(!cref_fill(h, 100, sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, NULL, NULL), "perf fill 3 (last CPU)");
+	CHECK(!cref_drain_perfbuf(h, &records, &lost, &ns, NULL) && records == 100, "C perf drain after claim %lld",
+	      (long long)records);
+	perf_buffer__free(foreign_perf);
+	cref_close(h);
+	printf("{\"tool\":\"cref\",\"command\":\"selftest\",\"ok\":true}\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = parse(argc, argv);
@@ -312,5 +404,7 @@ int main(int argc, char **argv)
 		return run_drain(&o);
 	if (!strcmp(o.command, "stream"))
 		return run_stream(&o);
+	if (!strcmp(o.command, "selftest"))
+		return run_selftest(&o);
 	usage();
 }
