@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cref.c: the libbpf C reference consumer (see cref.h for the contract and the drain protocol).
+ * Written for Ebpf.Net against Debian 12's libbpf 1.1; uses only libbpf's public API.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "cref.h"
+#include "../bench_record.h"
+
+#define FILL_CHUNK 65536          /* records per BPF_PROG_TEST_RUN: keeps each run well under a millisecond-ish */
+#define LATENCY_SAMPLE_MASK 63ull /* stream: measure latency on records whose per-CPU seq is a multiple of 64 */
+
+/* What a consumer callback accumulates: the minimal touch (sum of seq) and counts. */
+struct tally {
+	int64_t records;
+	uint64_t checksum;
+	int64_t lost;
+	int64_t latency_samples;
+	int64_t latency_sum_ns;
+	int64_t latency_max_ns;
+};
+
+struct cref {
+	struct bpf_object *obj;
+	struct bpf_program *fill_prog;
+	struct bpf_program *stream_prog;
+	int rb_fd;
+	int pb_fd;
+	int stats_fd;
+	int mode;
+	int record_size;
+	int64_t ring_bytes;
+	struct ring_buffer *ring;  /* drain and ring stream consumer, created on first use */
+	struct perf_buffer *perf;  /* drain perf consumer, from cref_perfbuf_open */
+	struct tally tally;        /* the active consumer's callback context */
+};
+
+static int verbose_libbpf;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose_libbpf)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void cref_set_verbose(int32_t verbose)
+{
+	verbose_libbpf = verbose;
+}
+
+static int64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static uint64_t round_up_pow2(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static uint64_t round_up8(uint64_t v)
+{
+	return (v + 7) & ~7ull;
+}
+
+static void store_out(int64_t *out, int64_t value)
+{
+	if (out)
+		*out = value;
+}
+
+int64_t cref_ring_bytes_for(int64_t records, int32_t record_size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t need = (uint64_t)records * round_up8((uint64_t)record_size + 8); /* 8-byte ringbuf header */
+
+	return (int64_t)round_up_pow2(need < page ? page : need);
+}
+
+int64_t cref_perf_pages_for(int64_t records, int32_t record_size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	/* perf_event_header (8) + u32 raw size + raw data, padded to 8 */
+	uint64_t need = (uint64_t)records * (8 + round_up8((uint64_t)record_size + 4));
+
+	return (int64_t)round_up_pow2((need + page - 1) / page);
+}
+
+static bool valid_record_size(int mode, int size)
+{
+	if (size < BENCH_MIN_RECORD || size > BENCH_MAX_RECORD || size % 8)
+		return false;
+	return mode != CREF_MODE_RB_RESERVE || (size & (size - 1)) == 0;
+}
+
+/* Writes a u32 .rodata variable of the opened (not yet loaded) object, found by name through the object's BTF. */
+static int set_rodata_u32(struct bpf_object *obj, const char *name, uint32_t value)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map, *rodata = NULL;
+	const struct btf_type *sec;
+	const struct btf_var_secinfo *vars;
+	int sec_id;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *n = bpf_map__name(map);
+		size_t len = strlen(n);
+
+		if (len >= 7 && strcmp(n + len - 7, ".rodata") == 0)
+			rodata = map;
+	}
+	if (!btf || !rodata)
+		return -ENOENT;
+	sec_id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (sec_id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, sec_id);
+	vars = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++) {
+		const struct btf_type *var = btf__type_by_id(btf, vars[i].type);
+		size_t size;
+		const void *initial;
+		uint8_t *copy;
+		int err;
+
+		if (strcmp(btf__name_by_offset(btf, var->name_off), name) != 0)
+			continue;
+		if (vars[i].size != sizeof(uint32_t))
+			return -EINVAL;
+		initial = bpf_map__initial_value(rodata, &size);
+		if (!initial || vars[i].offset + sizeof(uint32_t) > size)
+			return -EINVAL;
+		copy = malloc(size);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, initial, size);
+		memcpy(copy + vars[i].offset, &value, sizeof(value));
+		err = bpf_map__set_initial_value(rodata, copy, size);
+		free(copy);
+		return err;
+	}
+	return -ENOENT;
+}
+
+int cref_open(const char *object_path, int32_t mode, int32_t record_size, int32_t batch, int32_t wakeup_every,
+	      int32_t query_avail, int64_t ring_bytes, cref **out)
+{
+	struct bpf_map *rb_map;
+	cref *h;
+	int err;
+
+	if (!out || !object_path)
+		return -EINVAL;
+	*out = NULL;
+	if (mode < CREF_MODE_RB_RESERVE || mode > CREF_MODE_PERF_OUTPUT || !valid_record_size(mode, record_size) ||
+	    batch < 1 || (uint32_t)batch > BENCH_MAX_BATCH || wakeup_every < 0 || ring_bytes < 0 ||
+	    ring_bytes > (1ll << 31)) {
+		fprintf(stderr, "cref_open: invalid configuration (mode %d, record_size %d, batch %d, wakeup_every %d,"
+				" ring_bytes %lld): see cref.h\n",
+			mode, record_size, batch, wakeup_every, (long long)ring_bytes);
+		return -EINVAL;
+	}
+	libbpf_set_print(print_libbpf);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->mode = mode;
+	h->record_size = record_size;
+	h->obj = bpf_object__open_file(object_path, NULL);
+	if (!h->obj) {
+		err = -errno;
+		fprintf(stderr, "cref_open: cannot open %s: %s\n", object_path, strerror(-err));
+		free(h);
+		return err;
+	}
+	err = set_rodata_u32(h->obj, "record_size", (uint32_t)record_size);
+	err = err ?: set_rodata_u32(h->obj, "batch", (uint32_t)batch);
+	err = err ?: set_rodata_u32(h->obj, "mode", (uint32_t)mode);
+	err = err ?: set_rodata_u32(h->obj, "wakeup_every", (uint32_t)wakeup_every);
+	err = err ?: set_rodata_u32(h->obj, "query_avail", query_avail ? 1 : 0);
+	err = err ?: set_rodata_u32(h->obj, "target_tgid", (uint32_t)getpid());
+	if (err) {
+		fprintf(stderr, "cref_open: %s: cannot set .rodata (%s): is it bench.bpf.o?\n", object_path,
+			strerror(-err));
+		goto fail;
+	}
+	rb_map = bpf_object__find_map_by_name(h->obj, "rb");
+	h->fill_prog = bpf_object__find_program_by_name(h->obj, "bench_fill");
+	h->stream_prog = bpf_object__find_program_by_name(h->obj, "bench_stream");
+	if (!rb_map || !h->fill_prog || !h->stream_prog || !bpf_object__find_map_by_name(h->obj, "pb") ||
+	    !bpf_object__find_map_by_name(h->obj, "stats")) {
+		fprintf(stderr, "cref_open: %s lacks map rb/pb/stats or program bench_fill/bench_stream\n", object_path);
+		err = -ENOENT;
+		goto fail;
+	}
+	if (ring_bytes) {
+		uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+		uint64_t size = round_up_pow2((uint64_t)ring_bytes < page ? page : (uint64_t)ring_bytes);
+
+		err = bpf_map__set_max_entries(rb_map, (uint32_t)(size > UINT32_MAX ? 1u << 31 : size));
+		if (err)
+			goto fail;
+	}
+	err = bpf_object__load(h->obj);
+	if (err) {
+		fprintf(stderr, "cref_open: loading %s failed: %s\n", object_path, strerror(-err));
+		goto fail;
+	}
+	h->ring_bytes = bpf_map__max_entries(rb_map);
+	h->rb_fd = bpf_map__fd(rb_map);
+	h->pb_fd = bpf_object__find_map_fd_by_name(h->obj, "pb");
+	h->stats_fd = bpf_object__find_map_fd_by_name(h->obj, "stats");
+	*out = h;
+	return 0;
+fail:
+	bpf_object__close(h->obj);
+	free(h);
+	return err;
+}
+
+void cref_close(cref *h)
+{
+	if (!h)
+		return;
+	ring_buffer__free(h->ring);
+	perf_buffer__free(h->perf);
+	bpf_object__close(h->obj);
+	free(h);
+}
+
+int cref_ringbuf_fd(const cref *h) { return h->rb_fd; }
+int cref_perfbuf_fd(const cref *h) { return h->pb_fd; }
+int cref_stats_fd(const cref *h) { return h->stats_fd; }
+int64_t cref_ring_bytes(const cref *h) { return h->ring_bytes; }
+
+int cref_read_stats(const cref *h, int64_t *attempted, int64_t *emitted, int64_t *dropped, int64_t *avail_max,
+		    int64_t *runs)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct bench_stats *per_cpu, sum = { 0 };
+	uint32_t key = 0;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	/* sizeof(struct bench_stats) is a multiple of 8, the per-CPU value stride */
+	per_cpu = calloc((size_t)ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(h->stats_fd, &key, per_cpu)) {
+		err = -errno;
+		goto out;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		sum.attempted += per_cpu[i].attempted;
+		sum.emitted += per_cpu[i].emitted;
+		sum.dropped += per_cpu[i].dropped;
+		sum.runs += per_cpu[i].runs;
+		if (per_cpu[i].avail_max > sum.avail_max)
+			sum.avail_max = per_cpu[i].avail_max;
+	}
+	store_out(attempted, (int64_t)sum.attempted);
+	store_out(emitted, (int64_t)sum.emitted);
+	store_out(dropped, (int64_t)sum.dropped);
+	store_out(avail_max, (int64_t)sum.avail_max);
+	store_out(runs, (int64_t)sum.runs);
+out:
+	free(per_cpu);
+	return err;
+}
+
+int cref_fill(cref *h, int64_t records, int32_t cpu, int64_t *emitted, int64_t *dropped)
+{
+	int64_t emitted0, dropped0, emitted1, dropped1;
+	int prog_fd = bpf_program__fd(h->fill_prog);
+	int err;
+	cpu_set_t saved, pinned;
+	bool repin = false;
+
+	if (records < 0)
+		return -EINVAL;
+	err = cref_read_stats(h, NULL, &emitted0, &dropped0, NULL, NULL);
+	if (err)
+		return err;
+	/* Move this thread to the target CPU first: BPF_F_TEST_RUN_ON_CPU on another CPU runs the program in an IPI
+	 * (hard interrupt) there, on this one it runs it in place. */
+	if (cpu >= 0 && sched_getaffinity(0, sizeof(saved), &saved) == 0) {
+		CPU_ZERO(&pinned);
+		CPU_SET(cpu, &pinned);
+		repin = sched_setaffinity(0, sizeof(pinned), &pinned) == 0;
+	}
+	for (int64_t left = records; left > 0 && !err;) {
+		uint64_t count = left < FILL_CHUNK ? (uint64_t)left : FILL_CHUNK;
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &count, .ctx_size_in = sizeof(count));
+
+		if (cpu >= 0) {
+			opts.flags = BPF_F_TEST_RUN_ON_CPU;
+			opts.cpu = (uint32_t)cpu;
+		}
+		if (bpf_prog_test_run_opts(prog_fd, &opts))
+			err = -errno;
+		left -= (int64_t)count;
+	}
+	if (repin)
+		sched_setaffinity(0, sizeof(saved), &saved);
+	if (err)
+		return err;
+	err = cref_read_stats(h, NULL, &emitted1, &dropped1, NULL, NULL);
+	if (err)
+		return err;
+	store_out(emitted, emitted1 - emitted0);
+	store_out(dropped, dropped1 - dropped0);
+	return 0;
+}
+
+/* The minimal touch: the C# consumer does exactly this per record. */
+static inline void touch(struct tally *t, const void *data)
+{
+	uint64_t seq;
+
+	memcpy(&seq, data, sizeof(seq));
+	t->checksum += seq;
+	t->records++;
+}
+
+static int on_ring_sample(void *ctx, void *data, size_t size)
+{
+	(void)size;
+	touch(ctx, data);
+	return 0;
+}
+
+static void on_perf_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	(void)cpu;
+	(void)size;
+	touch(ctx, data);
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 count)
+{
+	(void)cpu;
+	((struct tally *)ctx)->lost += (int64_t)count;
+}
+
+static int ensure_ring(cref *h)
+{
+	if (h->mode == CREF_MODE_PERF_OUTPUT)
+		return -EINVAL;
+	if (h->ring)
+		return 0;
+	h->ring = ring_buffer__new(h->rb_fd, on_ring_sample, &h->tally, NULL);
+	return h->ring ? 0 : -errno;
+}
+
+int cref_drain_ringbuf(cref *h, int64_t *records, int64_t *elapsed_ns, int64_t *checksum)
+{
+	int64_t start, end;
+	int err = ensure_ring(h);
+	int n;
+
+	if (err)
+		return err;
+	memset(&h->tally, 0, sizeof(h->tally));
+	start = now_ns(CLOCK_MONOTONIC);
+	n = ring_buffer__consume(h->ring);
+	end = now_ns(CLOCK_MONOTONIC);
+	if (n < 0)
+		return n;
+	store_out(records, h->tally.records);
+	store_out(elapsed_ns, end - start);
+	store_out(checksum, (int64_t)h->tally.checksum);
+	return 0;
+}
+
+/* Online CPUs in ascending order, as perf_buffer__new enumerates them (it skips offline ones). */
+static int online_cpus(bool *online, int ncpu)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	int a, b;
+	char sep;
+
+	if (!f)
+		return -errno;
+	memset(online, 0, (size_t)ncpu);
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		sep = (char)fgetc(f);
+		if (sep == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			sep = (char)fgetc(f);
+		}
+		for (int c = a; c <= b && c < ncpu; c++)
+			online[c] = true;
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return 0;
+}
+
+int cref_perfbuf_claim(cref *h)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t idx = 0, cnt;
+	bool *online;
+	int err;
+
+	if (!h->perf)
+		return -EINVAL;
+	if (ncpu < 0)
+		return ncpu;
+	online = calloc((size_t)ncpu, 1);
+	if (!online)
+		return -ENOMEM;
+	err = online_cpus(online, ncpu);
+	cnt = perf_buffer__buffer_cnt(h->perf);
+	for (int cpu = 0; !err && cpu < ncpu && idx < cnt; cpu++) {
+		int fd;
+
+		if (!online[cpu])
+			continue;
+		fd = perf_buffer__buffer_fd(h->perf, idx++);
+		if (fd < 0 || bpf_map_update_elem(h->pb_fd, &cpu, &fd, BPF_ANY))
+			err = fd < 0 ? fd : -errno;
+	}
+	free(online);
+	return err;
+}
+
+/* Raw-event dispatcher for the drain perf buffer made with perf_buffer__new_raw (wakeup_events > 1): the same
+ * work perf_buffer__new's built-in dispatcher does before it calls the sample and lost callbacks. */
+static enum bpf_perf_event_ret on_perf_event(void *ctx, int cpu, struct perf_event_header *event)
+{
+	if (event->type == PERF_RECORD_SAMPLE) {
+		/* header, u32 size, raw data */
+		on_perf_sample(ctx, cpu, (uint8_t *)(event + 1) + sizeof(uint32_t), 0);
+	} else if (event->type == PERF_RECORD_LOST) {
+		uint64_t lost;
+
+		/* header, u64 id, u64 lost */
+		memcpy(&lost, (const uint8_t *)(event + 1) + sizeof(uint64_t), sizeof(lost));
+		on_perf_lost(ctx, cpu, lost);
+	}
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+static struct perf_buffer *new_perf_buffer(int map_fd, int64_t pages, int32_t wakeup_events,
+					   perf_buffer_event_fn fn, struct tally *t)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW,
+		.sample_period = 1,
+		.wakeup_events = (uint32_t)wakeup_events,
+		.size = sizeof(attr),
+	};
+
+	return perf_buffer__new_raw(map_fd, (size_t)pages, &attr, fn, t, NULL);
+}
+
+int cref_perfbuf_open(cref *h, int64_t pages_per_cpu, int32_t wakeup_events)
+{
+	if (h->mode != CREF_MODE_PERF_OUTPUT || pages_per_cpu < 1 || (pages_per_cpu & (pages_per_cpu - 1)) ||
+	    wakeup_events < 1)
+		return -EINVAL;
+	if (h->perf)
+		return cref_perfbuf_claim(h);
+	if (wakeup_events == 1)
+		h->perf = perf_buffer__new(h->pb_fd, (size_t)pages_per_cpu, on_perf_sample, on_perf_lost, &h->tally,
+					   NULL);
+	else
+		h->perf = new_perf_buffer(h->pb_fd, pages_per_cpu, wakeup_events, on_perf_event, &h->tally);
+	return h->perf ? 0 : -errno;
+}
+
+int cref_drain_perfbuf(cref *h, int64_t *records, int64_t *lost, int64_t *elapsed_ns, int64_t *checksum)
+{
+	int64_t start, end;
+	int err;
+
+	if (!h->perf)
+		return -EINVAL;
+	memset(&h->tally, 0, sizeof(h->tally));
+	start = now_ns(CLOCK_MONOTONIC);
+	err = perf_buffer__consume(h->perf);
+	end = now_ns(CLOCK_MONOTONIC);
+	if (err < 0)
+		return err;
+	store_out(records, h->tally.records);
+	store_out(lost, h->tally.lost);
+	store_out(elapsed_ns, end - start);
+	store_out(checksum, (int64_t)h->tally.checksum);
+	return 0;
+}
+
+/* ---- stream mode ---- */
+
+struct producer {
+	pthread_t thread;
+	atomic_bool *stop;
+	int64_t calls;
+};
+
+static void *produce(void *arg)
+{
+	struct producer *p = arg;
+
+	while (!atomic_load_explicit(p->stop, memory_order_relaxed)) {
+		syscall(SYS_getpgid, 0);
+		p->calls++;
+	}
+	return NULL;
+}
+
+/* Stream callbacks: the minimal touch plus a sampled latency (clock read on 1 record in 64 per CPU). */
+static inline void touch_timed(struct tally *t, const void *data)
+{
+	struct bench_record r;
+
+	memcpy(&r, data, sizeof(r));
+	t->checksum += r.seq;
+	t->records++;
+	if ((r.seq & LATENCY_SAMPLE_MASK) == 0) {
+		int64_t latency = now_ns(CLOCK_MONOTONIC) - (int64_t)r.ts_ns;
+
+		t->latency_samples++;
+		t->latency_sum_ns += latency;
+		if (latency > t->latency_max_ns)
+			t->latency_max_ns = latency;
+	}
+}
+
+static int on_ring_stream(void *ctx, void *data, size_t size)
+{
+	(void)size;
+	touch_timed(ctx, data);
+	return 0;
+}
+
+static enum bpf_perf_event_ret on_perf_stream(void *ctx, int cpu, struct perf_event_header *event)
+{
+	struct tally *t = ctx;
+
+	(void)cpu;
+	if (event->type == PERF_RECORD_SAMPLE) {
+		/* header, u32 size, raw data */
+		touch_timed(t, (const uint8_t *)(event + 1) + sizeof(uint32_t));
+	} else if (event->type == PERF_RECORD_LOST) {
+		uint64_t lost;
+
+		/* header, u64 id, u64 lost */
+		memcpy(&lost, (const uint8_t *)(event + 1) + sizeof(uint64_t), sizeof(lost));
+		t->lost += (int64_t)lost;
+	}
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t perf_wakeup_events,
+		int64_t perf_pages_per_cpu, struct cref_stream_result *out)
+{
+	bool perf = h->mode == CREF_MODE_PERF_OUTPUT;
+	struct ring_buffer *ring = NULL;
+	struct perf_buffer *pbuf = NULL;
+	struct bpf_link *link = NULL;
+	struct producer *producers = NULL;
+	atomic_bool stop = false;
+	int64_t emitted0, dropped0, emitted1, dropped1, wall0, cpu0, deadline;
+	int started = 0, err;
+
+	if (!out || duration_ms < 1 || producer_threads < 1 || perf_wakeup_events < 1 ||
+	    (perf && (perf_pages_per_cpu < 1 || (perf_pages_per_cpu & (perf_pages_per_cpu - 1)))))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	memset(&h->tally, 0, sizeof(h->tally));
+	if (perf) {
+		pbuf = new_perf_buffer(h->pb_fd, perf_pages_per_cpu, perf_wakeup_events, on_perf_stream, &h->tally);
+		if (!pbuf)
+			return -errno;
+	} else {
+		/* A separate ring_buffer with the timed callback; the drain one keeps its own. */
+		ring = ring_buffer__new(h->rb_fd, on_ring_stream, &h->tally, NULL);
+		if (!ring)
+			return -errno;
+	}
+	err = cref_read_stats(h, NULL, &emitted0, &dropped0, NULL, NULL);
+	if (err)
+		goto out;
+	link = bpf_program__attach(h->stream_prog);
+	if (!link) {
+		err = -errno;
+		goto out;
+	}
+	producers = calloc((size_t)producer_threads, sizeof(*producers));
+	if (!producers) {
+		err = -ENOMEM;
+		goto out;
+	}
+	wall0 = now_ns(CLOCK_MONOTONIC);
+	cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	deadline = wall0 + (int64_t)duration_ms * 1000000;
+	for (; started < producer_threads; started++) {
+		producers[started].stop = &stop;
+		err = -pthread_create(&producers[started].thread, NULL, produce, &producers[started]);
+		if (err)
+			break;
+	}
+	while (!err && now_ns(CLOCK_MONOTONIC) < deadline) {
+		int n = perf ? perf_buffer__poll(pbuf, 100) : ring_buffer__poll(ring, 100);
+
+		if (n > 0)
+			out->wakeups++;
+		else if (n < 0 && n != -EINTR)
+			err = n;
+	}
+	atomic_store(&stop, true);
+	for (int i = 0; i < started; i++) {
+		pthread_join(producers[i].thread, NULL);
+		out->producer_calls += producers[i].calls;
+	}
+	/* Detach first so nothing is emitted after the final drain. */
+	bpf_link__destroy(link);
+	link = NULL;
+	if (!err) {
+		int n = perf ? perf_buffer__consume(pbuf) : ring_buffer__consume(ring);
+
+		if (n < 0)
+			err = n;
+	}
+	out->consumer_cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	out->wall_ns = now_ns(CLOCK_MONOTONIC) - wall0;
+	if (!err)
+		err = cref_read_stats(h, NULL, &emitted1, &dropped1, NULL, NULL);
+	if (!err) {
+		out->emitted = emitted1 - emitted0;
+		out->dropped = dropped1 - dropped0;
+	}
+	out->received = h->tally.records;
+	out->lost = h->tally.lost;
+	out->latency_samples = h->tally.latency_samples;
+	out->latency_sum_ns = h->tally.latency_sum_ns;
+	out->latency_max_ns = h->tally.latency_max_ns;
+	out->checksum = (int64_t)h->tally.checksum;
+out:
+	bpf_link__destroy(link);
+	free(producers);
+	ring_buffer__free(ring);
+	perf_buffer__free(pbuf);
+	/* The stream perf buffer took the map slots; give them back to the drain perf buffer if there is one. */
+	if (perf && h->perf) {
+		int claim = cref_perfbuf_claim(h);
+
+		err = err ?: claim;
+	}
+	return err;
+}

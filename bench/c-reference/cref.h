@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cref.h: the libbpf C reference consumer for the Ebpf.Net benchmarks (bench tooling only; the library never
+ * needs it). Built by scripts/build-c-reference.sh into bench/c-reference/build/libebpf_cref.so and the CLI
+ * bench/c-reference/build/cref.
+ *
+ * It loads bpf/bench.bpf.o with libbpf, fills its ring buffer `rb` or perf buffer `pb` with BPF_PROG_TEST_RUN,
+ * and times libbpf's own consumers (ring_buffer__consume, perf_buffer__consume) draining them. The map fds are
+ * exposed so that a C# consumer in the same process can drain the SAME maps, filled by the same cref_fill: that is
+ * what makes the side-by-side comparison fair.
+ *
+ * P/Invoke conventions: every function is C ABI; handles are opaque pointers; integers are int32_t/int64_t;
+ * outputs are pointers to int64_t (any output pointer may be NULL); the struct below holds only int64_t fields.
+ * Functions returning int return 0 (or a non-negative value) on success and a negative errno on failure.
+ * Not thread-safe: one thread uses a handle at a time (cref_stream starts its own producer threads).
+ *
+ * Drain protocol (the same on both sides):
+ *   1. cref_open(...)                       load the object with the producer configured
+ *   2. perf only: cref_perfbuf_open(...)    create libbpf's perf buffer; it installs its event fds in `pb`
+ *   3. warm-up: twice { cref_fill(h, N); drain }    first touches of mapped pages cost ~1 us each: never time them
+ *   4. rounds: { cref_fill(h, N); timed drain }     C:  cref_drain_ringbuf / cref_drain_perfbuf
+ *                                                   C#: its own consumer on cref_ringbuf_fd / cref_perfbuf_fd
+ *   A C# perf round installs its own event fds in `pb` before its fill; call cref_perfbuf_claim before a C round
+ *   that follows one. The ring buffer needs no claim: both consumers share the kernel's consumer position.
+ * Minimal touch per record, both sides: sum += first 8 bytes (seq) as u64. The sums are returned as checksums.
+ */
+#ifndef EBPF_NET_CREF_H
+#define EBPF_NET_CREF_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CREF_API __attribute__((visibility("default")))
+
+/* Producer modes: the same numbers as BENCH_MODE_* in bench/bench_record.h. */
+#define CREF_MODE_RB_RESERVE 0
+#define CREF_MODE_RB_OUTPUT 1
+#define CREF_MODE_PERF_OUTPUT 2
+
+typedef struct cref cref;
+
+/* Opens and loads the object. record_size: multiple of 8 in [16, 1024] (a power of two for RB_RESERVE).
+ * batch: records per bench_stream invocation (and per bench_fill run without a count), >= 1.
+ * wakeup_every: ring buffer: 0 = adaptive wake-up, N = BPF_RB_NO_WAKEUP except every Nth record (forced).
+ * query_avail: 1 = bpf_ringbuf_query(BPF_RB_AVAIL_DATA) before each ring emit. ring_bytes: size of `rb`
+ * (0 = the object's 64 MiB default; otherwise rounded up to a power of two >= page size). The stream program is
+ * filtered to the calling process (target_tgid = getpid()). */
+CREF_API int cref_open(const char *object_path, int32_t mode, int32_t record_size, int32_t batch,
+		       int32_t wakeup_every, int32_t query_avail, int64_t ring_bytes, cref **out);
+/* Frees consumers, links, maps and programs. NULL is harmless. */
+CREF_API void cref_close(cref *h);
+
+/* Fds owned by the handle (do not close them). */
+CREF_API int cref_ringbuf_fd(const cref *h);
+CREF_API int cref_perfbuf_fd(const cref *h);
+CREF_API int cref_stats_fd(const cref *h);   /* per-CPU array of struct bench_stats, key 0 */
+CREF_API int64_t cref_ring_bytes(const cref *h); /* the loaded size of `rb` */
+
+/* Sizing helpers: the smallest ring (bytes) / perf buffer (pages per CPU, a power of two) holding `records`
+ * records of `record_size` bytes with all headers and padding. */
+CREF_API int64_t cref_ring_bytes_for(int64_t records, int32_t record_size);
+CREF_API int64_t cref_perf_pages_for(int64_t records, int32_t record_size);
+
+/* Runs bench_fill with BPF_PROG_TEST_RUN until `records` records were attempted (in runs of at most 65536), with
+ * no consumer involved. cpu >= 0 pins the runs to that CPU (perf: the records land in that CPU's buffer); -1 = any.
+ * Outputs: records accepted by the kernel and records refused (ring full / perf slot empty or full). */
+CREF_API int cref_fill(cref *h, int64_t records, int32_t cpu, int64_t *emitted, int64_t *dropped);
+
+/* Totals of the per-CPU `stats` map (summed over CPUs) since load. */
+CREF_API int cref_read_stats(const cref *h, int64_t *attempted, int64_t *emitted, int64_t *dropped,
+			     int64_t *avail_max, int64_t *runs);
+
+/* Drains `rb` with libbpf's ring_buffer__consume (the ring_buffer is created on first use and kept, so its pages
+ * stay warm), timed with CLOCK_MONOTONIC around the consume call only. */
+CREF_API int cref_drain_ringbuf(cref *h, int64_t *records, int64_t *elapsed_ns, int64_t *checksum);
+
+/* Creates the C perf buffer on `pb` (pages_per_cpu a power of two) if not yet created; creating it installs its
+ * event fds in `pb`. wakeup_events 1: libbpf's perf_buffer__new (its attr wakes the reader on every record);
+ * N > 1: perf_buffer__new_raw with attr.wakeup_events = N (libbpf 1.1's perf_buffer_opts cannot set it) and a
+ * dispatcher doing what perf_buffer__new's does. The consume loop is libbpf's either way; N only changes the
+ * producer's cost (a wake-up per record costs ~5 us per record in this VM, which makes fills slow). */
+CREF_API int cref_perfbuf_open(cref *h, int64_t pages_per_cpu, int32_t wakeup_events);
+/* Re-installs the C perf buffer's event fds in `pb` (after another consumer replaced them). */
+CREF_API int cref_perfbuf_claim(cref *h);
+/* Drains the C perf buffer with perf_buffer__consume, timed like cref_drain_ringbuf. lost: PERF_RECORD_LOST sum. */
+CREF_API int cref_drain_perfbuf(cref *h, int64_t *records, int64_t *lost, int64_t *elapsed_ns, int64_t *checksum);
+
+/* Stream mode result. Every field int64_t, in this order. */
+struct cref_stream_result {
+	int64_t received;        /* records the consumer callback saw */
+	int64_t emitted;         /* records the BPF side emitted during the run (stats delta) */
+	int64_t dropped;         /* records the BPF side could not emit (stats delta) */
+	int64_t lost;            /* perf: PERF_RECORD_LOST sum; ring: 0 */
+	int64_t producer_calls;  /* getpgid() calls made by the producer threads */
+	int64_t wall_ns;         /* CLOCK_MONOTONIC, producers start to final drain end */
+	int64_t consumer_cpu_ns; /* CLOCK_THREAD_CPUTIME_ID of the consuming (calling) thread over the same span */
+	int64_t latency_samples; /* records with (seq & 63) == 0: now - ts_ns measured in the callback */
+	int64_t latency_sum_ns;
+	int64_t latency_max_ns;
+	int64_t checksum;        /* sum of seq over received records */
+	int64_t wakeups;         /* poll calls that returned records */
+};
+
+/* Stream mode: attaches bench_stream (tracepoint syscalls/sys_enter_getpgid), starts producer_threads threads
+ * calling getpgid() for duration_ms, and consumes on the calling thread with ring_buffer__poll /
+ * perf_buffer__poll (100 ms timeout) until they stop, then drains what is left. perf_wakeup_events: records per
+ * perf wake-up (>= 1; the C perf buffer for streams is made with perf_buffer__new_raw so it can set it);
+ * ring wake-ups follow the object's wakeup_every. The handle's mode picks the transport. */
+CREF_API int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t perf_wakeup_events,
+			 int64_t perf_pages_per_cpu, struct cref_stream_result *out);
+
+/* 1 = let libbpf print its debug messages to stderr (default: warnings only). */
+CREF_API void cref_set_verbose(int32_t verbose);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
