@@ -181,36 +181,12 @@ public sealed class PerfBuffer : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(timeoutMs, -1);
         cancellationToken.ThrowIfCancellationRequested();
         EnterReader();
-        CancellationTokenRegistration registration = default;
         try
         {
-            if (cancellationToken.CanBeCanceled)
-                registration = cancellationToken.UnsafeRegister(static state => ((Epoll)state!).Wake(), _epoll);
-            long handled = 0;
-            while (true)
-            {
-                int ready = _epoll.Wait(_events, timeoutMs);
-                bool woken = false;
-                for (int i = 0; i < ready; i++)
-                {
-                    ulong token = _events[i].Data;
-                    if (token == Epoll.WakeToken)
-                    {
-                        woken = true;
-                        continue;
-                    }
-                    if (_gate.IsClosed) break;
-                    handled += _buffers[(int)token].Ring.Drain(_onSample, _onLost, _gate);
-                }
-                if (_gate.IsClosed) return Clamp(handled);
-                if (woken) _epoll.ResetWake();
-                cancellationToken.ThrowIfCancellationRequested();
-                if (handled > 0 || timeoutMs != Timeout.Infinite) return Clamp(handled);
-            }
+            return Clamp(WaitAndDrain(timeoutMs, _onSample, stop: null, untilHandled: timeoutMs == Timeout.Infinite, cancellationToken));
         }
         finally
         {
-            registration.Dispose(); // waits for a running callback, so it never touches a released epoll
             ExitReader();
         }
     }
@@ -221,13 +197,7 @@ public sealed class PerfBuffer : IDisposable
         EnterReader();
         try
         {
-            long handled = 0;
-            foreach (var buffer in _buffers)
-            {
-                if (_gate.IsClosed) break;
-                handled += buffer.Ring.Drain(_onSample, _onLost, _gate);
-            }
-            return Clamp(handled);
+            return Clamp(DrainAll(_onSample, stop: null));
         }
         finally
         {
@@ -247,6 +217,97 @@ public sealed class PerfBuffer : IDisposable
         finally
         {
             ExitReader();
+        }
+    }
+
+    /// <summary>
+    /// Streams every sample as a <typeparamref name="T"/> read from its first <c>sizeof(T)</c> bytes (copied). A dedicated
+    /// poller thread drains the buffers into a bounded queue (4096 items); when the reader falls behind, the poller stops
+    /// consuming, the kernel rings fill and their losses arrive as lost records, counted in <see cref="LostCount"/> (and
+    /// passed to the lost handler); lost records are not streamed. The sample handler given to the constructor is not
+    /// called for samples taken by the stream. The stream ends when the buffer is disposed and throws
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled. A sample shorter
+    /// than <typeparamref name="T"/> faults the stream with <see cref="InvalidDataException"/>. One stream (or one
+    /// Poll/Consume caller) at a time.
+    /// </summary>
+    public IAsyncEnumerable<T> ReadAllAsync<T>(CancellationToken cancellationToken = default) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        return PerfSampleStream.Read(this, PerfSampleStream.Unmanaged<T>($"Perf buffer of map '{_mapName}'"), PerfSampleStream.DefaultCapacity, cancellationToken);
+    }
+
+    /// <summary>
+    /// The poller step of an async stream: drains everything pending with <paramref name="onSample"/>; if nothing was
+    /// pending, waits (woken by <paramref name="cancellationToken"/> or Dispose) and drains what arrived. Returns false
+    /// once disposed. A handler that sets <paramref name="stop"/> ends the drain after its record.
+    /// </summary>
+    internal bool PollForStream(PerfSampleHandler onSample, PerfDrainStop stop, CancellationToken cancellationToken)
+    {
+        if (_gate.IsClosed) return false;
+        EnterReader();
+        try
+        {
+            stop.Requested = false;
+            // Drain all buffers first: after a stopped drain, epoll may not report a buffer again (perf_poll clears its
+            // readiness when reported), so the data left there must be picked up without waiting for a new wake-up.
+            if (DrainAll(onSample, stop) == 0 && !stop.Requested && !_gate.IsClosed)
+                WaitAndDrain(Timeout.Infinite, onSample, stop, untilHandled: false, cancellationToken);
+            return !_gate.IsClosed;
+        }
+        catch (ObjectDisposedException) when (_gate.IsClosed)
+        {
+            return false;
+        }
+        finally
+        {
+            ExitReader();
+        }
+    }
+
+    private long DrainAll(PerfSampleHandler onSample, PerfDrainStop? stop)
+    {
+        long handled = 0;
+        foreach (var buffer in _buffers)
+        {
+            if (_gate.IsClosed || stop?.Requested == true) break;
+            handled += buffer.Ring.Drain(onSample, _onLost, _gate, stop);
+        }
+        return handled;
+    }
+
+    /// <summary>The wait loop, inside the reader gate. Cancellation wakes the wait through the epoll's eventfd.</summary>
+    private long WaitAndDrain(int timeoutMs, PerfSampleHandler onSample, PerfDrainStop? stop, bool untilHandled, CancellationToken cancellationToken)
+    {
+        CancellationTokenRegistration registration = default;
+        try
+        {
+            if (cancellationToken.CanBeCanceled)
+                registration = cancellationToken.UnsafeRegister(static state => ((Epoll)state!).Wake(), _epoll);
+            long handled = 0;
+            while (true)
+            {
+                int ready = _epoll.Wait(_events, timeoutMs);
+                bool woken = false;
+                for (int i = 0; i < ready; i++)
+                {
+                    ulong token = _events[i].Data;
+                    if (token == Epoll.WakeToken)
+                    {
+                        woken = true;
+                        continue;
+                    }
+                    if (_gate.IsClosed || stop?.Requested == true) continue;
+                    handled += _buffers[(int)token].Ring.Drain(onSample, _onLost, _gate, stop);
+                }
+                if (_gate.IsClosed) return handled;
+                if (woken) _epoll.ResetWake();
+                cancellationToken.ThrowIfCancellationRequested();
+                if (handled > 0 || !untilHandled) return handled;
+            }
+        }
+        finally
+        {
+            registration.Dispose(); // waits for a running callback, so it never touches a released epoll
         }
     }
 
