@@ -1,3 +1,6 @@
+using Ebpf.Btf;
+using Ebpf.Internal.Unix;
+
 namespace Ebpf.Linking;
 
 /// <summary>Creates an object's maps, patches their fds into the programs and loads the programs. A failure midway
@@ -8,17 +11,27 @@ internal static class ObjectLoader
     {
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
+        SafeFd? btf = null;
         try
         {
             foreach (var program in spec.Programs.Values)
                 if (program.AutoLoad) CheckLoadable(spec, program);
+            string? btfFailure = null;
+            if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, out btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
-                maps[name] = CreateMap(spec.Name, mapSpec);
+                maps[name] = CreateMap(spec.Name, mapSpec, btf);
+            CoreRelocator? core = null;
             foreach (var (name, programSpec) in spec.Programs)
             {
                 if (!programSpec.AutoLoad) continue;
                 var instructions = Patch(spec.Name, programSpec, maps);
-                var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btf: null);
+                if (programSpec.CoreRelocations.Count > 0)
+                {
+                    core ??= new CoreRelocator(spec.Btf!, KernelBtf.Load(options.KernelBtfPath), spec.Name);
+                    core.Apply(programSpec, instructions);
+                }
+                var btfInfo = btf is not null && spec.BtfExt is not null ? ObjectBtf.ProgramInfo(btf, spec.BtfExt, programSpec) : null;
+                var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure);
                 programs[name] = BpfProgram.FromLoaded(fd, programSpec);
             }
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
@@ -29,29 +42,29 @@ internal static class ObjectLoader
             foreach (var m in maps.Values) m.Dispose();
             throw;
         }
+        finally
+        {
+            // Maps and programs hold their own references to the BTF object.
+            btf?.Dispose();
+        }
     }
 
     private static void CheckLoadable(BpfObjectSpec spec, ProgramSpec program)
     {
-        if (program.CoreRelocations.Count > 0)
-        {
-            var (insn, record) = program.CoreRelocations[0];
-            throw new BpfObjectException(spec.Name, program.SectionName,
-                $"program '{program.Name}' has {program.CoreRelocations.Count} CO-RE relocation(s) (the first: kind {record.Kind} at instruction {insn}); " +
-                "CO-RE is not supported yet. Avoid preserve_access_index types (vmlinux.h structs) or set ProgramSpec.AutoLoad = false.");
-        }
+        if (program.CoreRelocations.Count > 0 && spec.Btf is null)
+            throw new BpfObjectException(spec.Name, program.SectionName, $"program '{program.Name}' has CO-RE relocations but the object has no .BTF.");
         if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm or BpfProgramType.Ext or BpfProgramType.StructOps)
             throw new BpfObjectException(spec.Name, program.SectionName,
                 $"program '{program.Name}' is a {program.Type} program, which needs a kernel BTF attach target; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
     }
 
-    private static BpfMap CreateMap(string objectName, MapSpec spec)
+    private static BpfMap CreateMap(string objectName, MapSpec spec, SafeFd? btf)
     {
-        BpfMap? inner = spec.InnerMap is null ? null : BpfMap.Create(spec.InnerMap);
+        BpfMap? inner = spec.InnerMap is null ? null : BpfMap.Create(spec.InnerMap, btf);
         BpfMap map;
         try
         {
-            map = BpfMap.Create(spec, btf: null, innerMap: inner?.Handle);
+            map = BpfMap.Create(spec, btf, innerMap: inner?.Handle);
         }
         finally
         {

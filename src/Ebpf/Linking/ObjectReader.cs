@@ -79,6 +79,23 @@ internal static class ObjectReader
                     break;
                 }
             }
+            SortSectionEntries(btf, t);
+        }
+    }
+
+    /// <summary>The kernel wants DATASEC entries in ascending offset order; clang emits them in declaration order.
+    /// Rewrites the raw records sorted (the parsed member list keeps declaration order, which nothing depends on).</summary>
+    private static void SortSectionEntries(BtfTypes btf, BtfType datasec)
+    {
+        if (datasec.Members.Count < 2) return;
+        var sorted = datasec.Members.OrderBy(m => m.Offset).ToList();
+        int first = datasec.Members[0].RawOffsetPosition - 4;
+        for (int i = 0; i < sorted.Count; i++)
+        {
+            var record = btf.Raw.AsSpan(first + i * 12, 12);
+            BinaryPrimitives.WriteUInt32LittleEndian(record, sorted[i].Type);
+            BinaryPrimitives.WriteUInt32LittleEndian(record[4..], sorted[i].Offset);
+            BinaryPrimitives.WriteUInt32LittleEndian(record[8..], sorted[i].Size);
         }
     }
 

@@ -13,7 +13,7 @@ internal static unsafe class ProgramLoader
 
     internal readonly record struct BtfInfo(SafeFd Btf, byte[] FuncInfo, uint FuncInfoCount, byte[] LineInfo, uint LineInfoCount);
 
-    internal static SafeFd Load(string objectName, ProgramSpec spec, BpfInstruction[] instructions, BpfLoadOptions options, BtfInfo? btf)
+    internal static SafeFd Load(string objectName, ProgramSpec spec, BpfInstruction[] instructions, BpfLoadOptions options, BtfInfo? btf, string? btfFailure = null)
     {
         byte[] license = Bpf.NulTerminated(spec.License);
         fixed (BpfInstruction* insns = instructions)
@@ -64,8 +64,9 @@ internal static unsafe class ProgramLoader
                     "and the kernel wrote no verifier log. Check that the kernel supports this program type and attach type.");
             }
             var e = new BpfVerifierException(spec.Name, errno, log, "");
+            string note = btfFailure is null ? "" : $" (Note: the kernel rejected the object's BTF, so the program was loaded without it: {btfFailure}.)";
             throw new BpfVerifierException(spec.Name, errno, log,
-                $"{objectName}: the verifier rejected program '{spec.Name}' ({spec.SectionName}) with {Errno.Name(errno)}. Last lines of the log:\n{e.Tail()}");
+                $"{objectName}: the verifier rejected program '{spec.Name}' ({spec.SectionName}) with {Errno.Name(errno)}.{note} Last lines of the log:\n{e.Tail()}");
         }
     }
 

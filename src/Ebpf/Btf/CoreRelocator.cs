@@ -1,0 +1,267 @@
+using System.Globalization;
+using Ebpf.Linking;
+
+namespace Ebpf.Btf;
+
+/// <summary>
+/// Resolves CO-RE relocations (.BTF.ext core_relo records) against the running kernel's BTF and patches the
+/// instructions: field byte offsets, sizes and existence, type ids, sizes and existence, enum values. Types are
+/// matched by "essential" name (the part before a "___flavor" suffix) and kind; fields by name, looking through
+/// anonymous structs and unions. Anything it cannot resolve faithfully is an error, never a guess.
+/// </summary>
+internal sealed class CoreRelocator
+{
+    internal const uint FieldByteOffset = 0, FieldByteSize = 1, FieldExists = 2, FieldSigned = 3, FieldLShift = 4, FieldRShift = 5,
+        TypeIdLocal = 6, TypeIdTarget = 7, TypeExists = 8, TypeSize = 9, EnumValueExists = 10, EnumValue = 11, TypeMatches = 12;
+
+    /// <summary>libbpf's marker for "this relocation could not be resolved": a call to a helper that does not exist,
+    /// so the verifier rejects the program only if that instruction is reachable.</summary>
+    private const int PoisonHelper = 0xbad2310;
+
+    private readonly BtfTypes _local;
+    private readonly BtfTypes _target;
+    private readonly string _objectName;
+
+    internal CoreRelocator(BtfTypes local, BtfTypes target, string objectName)
+    {
+        _local = local;
+        _target = target;
+        _objectName = objectName;
+    }
+
+    internal static string KindName(uint kind) => kind switch
+    {
+        FieldByteOffset => "FIELD_BYTE_OFFSET", FieldByteSize => "FIELD_BYTE_SIZE", FieldExists => "FIELD_EXISTS",
+        FieldSigned => "FIELD_SIGNED", FieldLShift => "FIELD_LSHIFT_U64", FieldRShift => "FIELD_RSHIFT_U64",
+        TypeIdLocal => "TYPE_ID_LOCAL", TypeIdTarget => "TYPE_ID_TARGET", TypeExists => "TYPE_EXISTS", TypeSize => "TYPE_SIZE",
+        EnumValueExists => "ENUMVAL_EXISTS", EnumValue => "ENUMVAL_VALUE", TypeMatches => "TYPE_MATCHES",
+        _ => $"kind {kind}",
+    };
+
+    internal void Apply(ProgramSpec program, BpfInstruction[] instructions)
+    {
+        foreach (var (index, record) in program.CoreRelocations)
+        {
+            BpfObjectException Bad(string m) => new(_objectName, program.SectionName,
+                $"program '{program.Name}', CO-RE relocation {KindName(record.Kind)} at instruction {index}: {m}");
+            if (index < 0 || index >= instructions.Length) throw Bad("the instruction is outside the program.");
+            string access = _local.StringAt(record.AccessStringOffset) ?? throw Bad("its access string is outside the BTF string table.");
+            if (record.TypeId == 0 || record.TypeId >= (uint)_local.Count) throw Bad($"local type {record.TypeId} does not exist.");
+            var (localValue, targetValue) = record.Kind switch
+            {
+                FieldByteOffset or FieldByteSize or FieldExists or FieldSigned => Field(record, access, Bad),
+                TypeIdLocal => (record.TypeId, record.TypeId),
+                TypeIdTarget or TypeExists or TypeSize or TypeMatches => Type(record, Bad),
+                EnumValueExists or EnumValue => Enum(record, access, Bad),
+                _ => throw Bad("this CO-RE kind is not supported yet (supported: field offset/size/exists/signed, type id/exists/size/matches, enum value/exists)."),
+            };
+            Patch(instructions, index, localValue, targetValue, Bad);
+        }
+    }
+
+    private static int[] ParseAccess(string access, Func<string, BpfObjectException> bad)
+    {
+        var parts = access.Split(':');
+        var result = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out result[i]))
+                throw bad($"access string '{access}' is malformed.");
+        return result;
+    }
+
+    private static string Essential(string name)
+    {
+        int flavor = name.IndexOf("___", StringComparison.Ordinal);
+        return flavor > 0 ? name[..flavor] : name;
+    }
+
+    private IEnumerable<BtfType> Candidates(BtfType local)
+    {
+        if (local.Name.Length == 0) yield break;
+        foreach (uint id in _target.IdsNamed(Essential(local.Name)))
+        {
+            var t = _target[id];
+            bool compatible = local.Kind == t.Kind
+                || (local.Kind is BtfKind.Enum or BtfKind.Enum64 && t.Kind is BtfKind.Enum or BtfKind.Enum64)
+                || (local.Kind is BtfKind.Struct or BtfKind.Union && t.Kind == BtfKind.Forward);
+            if (compatible && t.Kind != BtfKind.Forward) yield return t;
+        }
+    }
+
+    private (long Local, long? Target) Type(BtfCoreRelocation r, Func<string, BpfObjectException> bad)
+    {
+        var local = _local[r.TypeId];
+        var localResolved = _local.SkipQualifiers(r.TypeId);
+        long localValue = r.Kind switch
+        {
+            TypeIdTarget => r.TypeId,
+            TypeSize => (long)(_local.SizeOf(r.TypeId) ?? throw bad($"local type {local} has no size.")),
+            _ => 1,
+        };
+        var named = local.Name.Length > 0 ? local : localResolved;
+        BtfType? target = Candidates(named).FirstOrDefault();
+        if (target is null) return (localValue, r.Kind is TypeExists or TypeMatches ? 0 : null);
+        return (localValue, r.Kind switch
+        {
+            TypeIdTarget => target.Id,
+            TypeSize => (long?)_target.SizeOf(target.Id),
+            _ => 1,
+        });
+    }
+
+    private (long Local, long? Target) Enum(BtfCoreRelocation r, string access, Func<string, BpfObjectException> bad)
+    {
+        var local = _local.SkipQualifiers(r.TypeId);
+        int[] acc = ParseAccess(access, bad);
+        if (local.Kind is not (BtfKind.Enum or BtfKind.Enum64) || acc.Length != 1 || acc[0] >= local.Members.Count)
+            throw bad($"access '{access}' does not name a value of enum {local}.");
+        var member = local.Members[acc[0]];
+        long localValue = r.Kind == EnumValue ? member.Value : 1;
+        foreach (var t in Candidates(local))
+            foreach (var m in t.Members)
+                if (m.Name == member.Name) return (localValue, r.Kind == EnumValue ? m.Value : 1);
+        return (localValue, r.Kind == EnumValueExists ? 0 : null);
+    }
+
+    private readonly record struct Step(string? Member, int ArrayIndex);
+
+    private (long Local, long? Target) Field(BtfCoreRelocation r, string access, Func<string, BpfObjectException> bad)
+    {
+        int[] acc = ParseAccess(access, bad);
+        var root = _local.SkipQualifiers(r.TypeId);
+        ulong rootSize = _local.SizeOf(root.Id) ?? throw bad($"local type {root} has no size.");
+        long bits = checked(acc[0] * (long)rootSize * 8);
+        var steps = new List<Step>();
+        var cur = root;
+        uint fieldType = root.Id;
+        for (int i = 1; i < acc.Length; i++)
+        {
+            cur = _local.SkipQualifiers(cur.Id);
+            if (cur.Kind is BtfKind.Struct or BtfKind.Union)
+            {
+                if (acc[i] >= cur.Members.Count) throw bad($"access '{access}' indexes member {acc[i]} of {cur}, which has {cur.Members.Count}.");
+                var m = cur.Members[acc[i]];
+                if (cur.KindFlag && (m.Offset >> 24) != 0) throw bad("bitfield relocations are not supported yet.");
+                bits += cur.KindFlag ? m.Offset & 0xffffff : m.Offset;
+                if (m.Name.Length > 0) steps.Add(new Step(m.Name, 0));
+                fieldType = m.Type;
+                cur = _local[m.Type];
+            }
+            else if (cur.Kind == BtfKind.Array)
+            {
+                ulong elem = _local.SizeOf(cur.ArrayElement) ?? throw bad($"array {cur} has elements of unknown size.");
+                bits += checked(acc[i] * (long)elem * 8);
+                steps.Add(new Step(null, acc[i]));
+                fieldType = cur.ArrayElement;
+                cur = _local[cur.ArrayElement];
+            }
+            else throw bad($"access '{access}' walks into a BTF {cur.Kind}, which has no members.");
+        }
+        long localValue = r.Kind switch
+        {
+            FieldByteOffset => bits / 8,
+            FieldByteSize => (long)(_local.SizeOf(fieldType) ?? 0),
+            FieldSigned => IsSigned(_local, fieldType) ? 1 : 0,
+            _ => 1,
+        };
+
+        foreach (var candidate in Candidates(root))
+        {
+            ulong? targetRootSize = _target.SizeOf(candidate.Id);
+            if (targetRootSize is null) continue;
+            long tBits = checked(acc[0] * (long)targetRootSize.Value * 8);
+            var t = candidate;
+            uint tFieldType = candidate.Id;
+            bool ok = true;
+            foreach (var step in steps)
+            {
+                t = _target.SkipQualifiers(t.Id);
+                if (step.Member is { } name)
+                {
+                    if (t.Kind is not (BtfKind.Struct or BtfKind.Union) || FindMember(t, name, 0) is not { } found) { ok = false; break; }
+                    tBits += found.Bits;
+                    tFieldType = found.Type;
+                    t = _target[found.Type];
+                }
+                else
+                {
+                    if (t.Kind != BtfKind.Array || (t.ArrayLength != 0 && step.ArrayIndex >= t.ArrayLength && step.ArrayIndex != 0)) { ok = false; break; }
+                    ulong elem = _target.SizeOf(t.ArrayElement) ?? 0;
+                    tBits += checked(step.ArrayIndex * (long)elem * 8);
+                    tFieldType = t.ArrayElement;
+                    t = _target[t.ArrayElement];
+                }
+            }
+            if (!ok) continue;
+            if (r.Kind == FieldByteOffset && tBits % 8 != 0) throw bad("the kernel's field is a bitfield; bitfield relocations are not supported yet.");
+            return (localValue, r.Kind switch
+            {
+                FieldByteOffset => tBits / 8,
+                FieldByteSize => (long?)_target.SizeOf(tFieldType),
+                FieldSigned => IsSigned(_target, tFieldType) ? 1 : 0,
+                _ => 1,
+            });
+        }
+        return (localValue, r.Kind == FieldExists ? 0 : null);
+    }
+
+    private (long Bits, uint Type)? FindMember(BtfType owner, string name, int depth)
+    {
+        if (depth > 32) return null;
+        foreach (var m in owner.Members)
+        {
+            long bits = owner.KindFlag ? m.Offset & 0xffffff : m.Offset;
+            if (m.Name == name) return (bits, m.Type);
+            if (m.Name.Length == 0)
+            {
+                var inner = _target.SkipQualifiers(m.Type);
+                if (inner.Kind is BtfKind.Struct or BtfKind.Union && FindMember(inner, name, depth + 1) is { } found)
+                    return (bits + found.Bits, found.Type);
+            }
+        }
+        return null;
+    }
+
+    private static bool IsSigned(BtfTypes btf, uint type)
+    {
+        var t = btf.SkipQualifiers(type);
+        return t.Kind switch
+        {
+            BtfKind.Int => (t.Extra & 0x0100_0000) != 0, // BTF_INT_SIGNED in the encoding byte
+            BtfKind.Enum or BtfKind.Enum64 => t.KindFlag,
+            _ => false,
+        };
+    }
+
+    private static void Patch(BpfInstruction[] insns, int index, long localValue, long? targetValue, Func<string, BpfObjectException> bad)
+    {
+        ref var insn = ref insns[index];
+        if (targetValue is null)
+        {
+            // Unresolvable in this kernel: poison it (as libbpf does) so the program fails only if this path runs.
+            insn = new BpfInstruction { Opcode = BpfInstruction.Call, Immediate = PoisonHelper };
+            return;
+        }
+        long value = targetValue.Value;
+        int cls = insn.Opcode & 0x07;
+        switch (cls)
+        {
+            case 0x04 or 0x07 when (insn.Opcode & 0x08) == 0: // ALU/ALU64 with an immediate
+                if (insn.Immediate != localValue) throw bad($"the instruction's immediate {insn.Immediate} does not match the relocation's local value {localValue}.");
+                if (value is < int.MinValue or > uint.MaxValue) throw bad($"value {value} does not fit a 32-bit immediate.");
+                insn.Immediate = (int)value;
+                break;
+            case 0x01 or 0x02 or 0x03: // LDX / ST / STX: the offset field
+                if (insn.Offset != localValue) throw bad($"the instruction's offset {insn.Offset} does not match the relocation's local value {localValue}.");
+                if (value is < short.MinValue or > short.MaxValue) throw bad($"offset {value} does not fit the instruction's 16-bit offset.");
+                insn.Offset = (short)value;
+                break;
+            case 0x00 when insn.IsLoadImm64 && index + 1 < insns.Length:
+                insn.Immediate = (int)value;
+                insns[index + 1].Immediate = (int)(value >> 32);
+                break;
+            default:
+                throw bad($"cannot patch opcode 0x{insn.Opcode:x2}.");
+        }
+    }
+}
