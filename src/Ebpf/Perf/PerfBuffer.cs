@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Ebpf.Internal;
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
+using Ebpf.Streaming;
 
 namespace Ebpf.Perf;
 
@@ -220,20 +221,44 @@ public sealed class PerfBuffer : IDisposable
         }
     }
 
+    /// <summary>What the async streams (<see cref="ReadAllAsync{T}(CancellationToken)"/>) of this reader delivered and dropped.
+    /// Samples the kernel could not write are not here: they are in <see cref="LostCount"/>.</summary>
+    public RecordStreamCounters StreamCounters { get; } = new();
+
     /// <summary>
-    /// Streams every sample as a <typeparamref name="T"/> read from its first <c>sizeof(T)</c> bytes (copied). A dedicated
-    /// poller thread drains the buffers into a bounded queue (4096 items); when the reader falls behind, the poller stops
-    /// consuming, the kernel rings fill and their losses arrive as lost records, counted in <see cref="LostCount"/> (and
-    /// passed to the lost handler); lost records are not streamed. The sample handler given to the constructor is not
-    /// called for samples taken by the stream. The stream ends when the buffer is disposed and throws
-    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled. A sample shorter
-    /// than <typeparamref name="T"/> faults the stream with <see cref="InvalidDataException"/>. One stream (or one
-    /// Poll/Consume caller) at a time.
+    /// Streams every sample as a <typeparamref name="T"/> copied from its first <c>sizeof(T)</c> bytes (longer samples,
+    /// including the kernel's 0–7 padding bytes, are read by their prefix; a shorter one faults the stream with
+    /// <see cref="InvalidDataException"/>). See <see cref="ReadAllAsync{TOut}(RecordDecoder{TOut}, RecordStreamOptions?, CancellationToken)"/>.
     /// </summary>
-    public IAsyncEnumerable<T> ReadAllAsync<T>(CancellationToken cancellationToken = default) where T : unmanaged
+    public IAsyncEnumerable<T> ReadAllAsync<T>(CancellationToken ct = default) where T : unmanaged => ReadAllAsync<T>(null, ct);
+
+    /// <summary>As <see cref="ReadAllAsync{T}(CancellationToken)"/>, with stream options.</summary>
+    public IAsyncEnumerable<T> ReadAllAsync<T>(RecordStreamOptions? options, CancellationToken ct = default) where T : unmanaged =>
+        ReadAllAsync(UnmanagedRecordDecoder.For<T>($"Perf buffer of map '{_mapName}'"), options, ct);
+
+    /// <summary>
+    /// Streams every sample of every CPU, decoded by <paramref name="decode"/> (which gets the sample bytes, padding
+    /// included) on a dedicated poller thread into a bounded queue (<see cref="RecordStreamOptions"/>; user-space drops
+    /// are counted in <see cref="StreamCounters"/>). Lost records are not streamed: they are counted in
+    /// <see cref="LostCount"/> and passed to the lost handler. While the stream runs, the constructor's sample handler
+    /// is not called and Poll/Consume throw <see cref="InvalidOperationException"/>. The stream ends normally when this
+    /// buffer is disposed, throws <see cref="OperationCanceledException"/> when <paramref name="ct"/> is cancelled, and
+    /// rethrows what the decoder threw. Leaving the loop early stops the poller thread before the loop returns.
+    /// </summary>
+    public IAsyncEnumerable<TOut> ReadAllAsync<TOut>(RecordDecoder<TOut> decode, RecordStreamOptions? options = null, CancellationToken ct = default)
     {
         ThrowIfDisposed();
-        return PerfSampleStream.Read(this, PerfSampleStream.Unmanaged<T>($"Perf buffer of map '{_mapName}'"), PerfSampleStream.DefaultCapacity, cancellationToken);
+        return RecordPump.Stream(BindStream, decode, options, StreamCounters, $"Ebpf perf buffer {_mapName}", ct);
+    }
+
+    private Func<CancellationToken, bool> BindStream(RecordSink sink)
+    {
+        var stop = new PerfDrainStop();
+        PerfSampleHandler handler = (_, sample) =>
+        {
+            if (sink(sample) != 0) stop.Requested = true; // the queue is full: the pump parks this sample and waits
+        };
+        return ct => PollForStream(handler, stop, ct);
     }
 
     /// <summary>
@@ -243,8 +268,12 @@ public sealed class PerfBuffer : IDisposable
     /// </summary>
     internal bool PollForStream(PerfSampleHandler onSample, PerfDrainStop stop, CancellationToken cancellationToken)
     {
-        if (_gate.IsClosed) return false;
-        EnterReader();
+        if (!_gate.TryEnter()) return false;
+        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        {
+            _gate.Exit();
+            throw Busy();
+        }
         try
         {
             stop.Requested = false;
@@ -253,10 +282,6 @@ public sealed class PerfBuffer : IDisposable
             if (DrainAll(onSample, stop) == 0 && !stop.Requested && !_gate.IsClosed)
                 WaitAndDrain(Timeout.Infinite, onSample, stop, untilHandled: false, cancellationToken);
             return !_gate.IsClosed;
-        }
-        catch (ObjectDisposedException) when (_gate.IsClosed)
-        {
-            return false;
         }
         finally
         {
@@ -319,7 +344,7 @@ public sealed class PerfBuffer : IDisposable
     public void Dispose()
     {
         // Hold the gate open while waking the poller, so the epoll cannot be released under our Wake.
-        if (!TryEnterGate()) return;
+        if (!_gate.TryEnter()) return;
         try
         {
             if (_gate.Close()) _epoll.Wake();
@@ -416,29 +441,18 @@ public sealed class PerfBuffer : IDisposable
         if (Interlocked.Exchange(ref _reading, 1) != 0)
         {
             _gate.Exit();
-            throw new InvalidOperationException(
-                "PerfBuffer is already being read on another thread (or re-entered from a handler): Poll, Consume and ConsumeBuffer are single-reader.");
+            throw Busy();
         }
     }
+
+    private InvalidOperationException Busy() => new(
+        $"Perf buffer of map '{_mapName}' is already being read (by another thread, a running ReadAllAsync stream, or the handler " +
+        "that is calling): Poll, Consume, ConsumeBuffer and ReadAllAsync take turns, one reader at a time.");
 
     private void ExitReader()
     {
         Volatile.Write(ref _reading, 0);
         _gate.Exit();
-    }
-
-    private bool TryEnterGate()
-    {
-        if (_gate.IsClosed) return false;
-        try
-        {
-            _gate.Enter(this);
-            return true;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false; // lost a race with another Dispose
-        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_gate.IsClosed, this);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Ebpf.Internal;
 using Ebpf.KernelTests.Infrastructure;
 using Ebpf.Perf;
+using Ebpf.Streaming;
 
 namespace Ebpf.KernelTests.Perf;
 
@@ -58,7 +59,7 @@ public class PerfBufferStreamTests
         using var pb = new PerfBuffer(prog.Events, 1, Unused, options: new PerfBufferOptions { Cpus = [cpu] });
         prog.Emit(cpu, count: 20, size: 64); // 20 × 80 bytes: fits one page, so the kernel loses nothing
 
-        var stream = PerfSampleStream.Read(pb, PerfSampleStream.Unmanaged<RecordHead>("test"), capacity: 3, Ct);
+        var stream = pb.ReadAllAsync<RecordHead>(new RecordStreamOptions { Capacity = 3 }, Ct);
         var seqs = new List<ulong>();
         await foreach (var r in stream)
         {
@@ -70,6 +71,34 @@ public class PerfBufferStreamTests
         Assert.Equal(Enumerable.Range(0, 20).Select(i => seqs[0] + (ulong)i), seqs);
         Assert.Equal(0UL, pb.LostCount);
         Assert.Equal(20UL, prog.Successes);
+        Assert.Equal(0L, pb.StreamCounters.Dropped);
+    }
+
+    [Fact]
+    public async Task Drop_newest_counts_every_sample_it_drops()
+    {
+        KernelGuard.RequireRoot();
+        int cpu = Cpus.Online()[0];
+        using var prog = new PerfTestProgram();
+        using var pb = new PerfBuffer(prog.Events, 1, Unused, options: new PerfBufferOptions { Cpus = [cpu] });
+        using var gate = new SemaphoreSlim(0);
+        prog.Emit(cpu, count: 20, size: 64);
+
+        var seqs = new List<ulong>();
+        var options = new RecordStreamOptions { Capacity = 2, FullMode = RecordStreamFullMode.DropNewest };
+        await foreach (var r in pb.ReadAllAsync(sample => BitConverter.ToUInt64(sample[8..16]), options, Ct))
+        {
+            seqs.Add(r);
+            // Hold the first item until the poller has handled all 20 (it drained them in one pass, dropping what did not fit).
+            if (seqs.Count == 1)
+                while (pb.StreamCounters.Delivered + pb.StreamCounters.Dropped < 20) await Task.Delay(5, Ct);
+            if (seqs.Count == pb.StreamCounters.Delivered) break;
+        }
+
+        Assert.Equal(20L, pb.StreamCounters.Delivered + pb.StreamCounters.Dropped);
+        Assert.True(pb.StreamCounters.Dropped > 0, "nothing was dropped");
+        Assert.Equal(pb.StreamCounters.Delivered, seqs.Count);
+        Assert.Equal(0UL, pb.LostCount);
     }
 
     [Fact]
