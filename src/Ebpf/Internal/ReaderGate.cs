@@ -27,6 +27,15 @@ internal sealed class ReaderGate
         }
     }
 
+    /// <summary>Enters the gate; returns false (and stays out) once it is closed.</summary>
+    internal bool TryEnter()
+    {
+        int after = Interlocked.Add(ref _state, OneUser);
+        if ((after & ClosedBit) == 0) return true;
+        Exit();
+        return false;
+    }
+
     internal void Exit()
     {
         int after = Interlocked.Add(ref _state, -OneUser);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Ebpf.Internal;
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
+using Ebpf.Streaming;
 
 namespace Ebpf.Perf;
 
@@ -181,36 +182,12 @@ public sealed class PerfBuffer : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(timeoutMs, -1);
         cancellationToken.ThrowIfCancellationRequested();
         EnterReader();
-        CancellationTokenRegistration registration = default;
         try
         {
-            if (cancellationToken.CanBeCanceled)
-                registration = cancellationToken.UnsafeRegister(static state => ((Epoll)state!).Wake(), _epoll);
-            long handled = 0;
-            while (true)
-            {
-                int ready = _epoll.Wait(_events, timeoutMs);
-                bool woken = false;
-                for (int i = 0; i < ready; i++)
-                {
-                    ulong token = _events[i].Data;
-                    if (token == Epoll.WakeToken)
-                    {
-                        woken = true;
-                        continue;
-                    }
-                    if (_gate.IsClosed) break;
-                    handled += _buffers[(int)token].Ring.Drain(_onSample, _onLost, _gate);
-                }
-                if (_gate.IsClosed) return Clamp(handled);
-                if (woken) _epoll.ResetWake();
-                cancellationToken.ThrowIfCancellationRequested();
-                if (handled > 0 || timeoutMs != Timeout.Infinite) return Clamp(handled);
-            }
+            return Clamp(WaitAndDrain(timeoutMs, _onSample, stop: null, untilHandled: timeoutMs == Timeout.Infinite, cancellationToken));
         }
         finally
         {
-            registration.Dispose(); // waits for a running callback, so it never touches a released epoll
             ExitReader();
         }
     }
@@ -221,13 +198,7 @@ public sealed class PerfBuffer : IDisposable
         EnterReader();
         try
         {
-            long handled = 0;
-            foreach (var buffer in _buffers)
-            {
-                if (_gate.IsClosed) break;
-                handled += buffer.Ring.Drain(_onSample, _onLost, _gate);
-            }
-            return Clamp(handled);
+            return Clamp(DrainAll(_onSample, stop: null));
         }
         finally
         {
@@ -250,6 +221,121 @@ public sealed class PerfBuffer : IDisposable
         }
     }
 
+    /// <summary>What the async streams (<see cref="ReadAllAsync{T}(CancellationToken)"/>) of this reader delivered and dropped.
+    /// Samples the kernel could not write are not here: they are in <see cref="LostCount"/>.</summary>
+    public RecordStreamCounters StreamCounters { get; } = new();
+
+    /// <summary>
+    /// Streams every sample as a <typeparamref name="T"/> copied from its first <c>sizeof(T)</c> bytes (longer samples,
+    /// including the kernel's 0–7 padding bytes, are read by their prefix; a shorter one faults the stream with
+    /// <see cref="InvalidDataException"/>). See <see cref="ReadAllAsync{TOut}(RecordDecoder{TOut}, RecordStreamOptions?, CancellationToken)"/>.
+    /// </summary>
+    public IAsyncEnumerable<T> ReadAllAsync<T>(CancellationToken ct = default) where T : unmanaged => ReadAllAsync<T>(null, ct);
+
+    /// <summary>As <see cref="ReadAllAsync{T}(CancellationToken)"/>, with stream options.</summary>
+    public IAsyncEnumerable<T> ReadAllAsync<T>(RecordStreamOptions? options, CancellationToken ct = default) where T : unmanaged =>
+        ReadAllAsync(UnmanagedRecordDecoder.For<T>($"Perf buffer of map '{_mapName}'"), options, ct);
+
+    /// <summary>
+    /// Streams every sample of every CPU, decoded by <paramref name="decode"/> (which gets the sample bytes, padding
+    /// included) on a dedicated poller thread into a bounded queue (<see cref="RecordStreamOptions"/>; user-space drops
+    /// are counted in <see cref="StreamCounters"/>). Lost records are not streamed: they are counted in
+    /// <see cref="LostCount"/> and passed to the lost handler. While the stream runs, the constructor's sample handler
+    /// is not called and Poll/Consume throw <see cref="InvalidOperationException"/>. The stream ends normally when this
+    /// buffer is disposed, throws <see cref="OperationCanceledException"/> when <paramref name="ct"/> is cancelled, and
+    /// rethrows what the decoder threw. Leaving the loop early stops the poller thread before the loop returns.
+    /// </summary>
+    public IAsyncEnumerable<TOut> ReadAllAsync<TOut>(RecordDecoder<TOut> decode, RecordStreamOptions? options = null, CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        return RecordPump.Stream(BindStream, decode, options, StreamCounters, $"Ebpf perf buffer {_mapName}", ct);
+    }
+
+    private Func<CancellationToken, bool> BindStream(RecordSink sink)
+    {
+        var stop = new PerfDrainStop();
+        PerfSampleHandler handler = (_, sample) =>
+        {
+            if (sink(sample) != 0) stop.Requested = true; // the queue is full: the pump parks this sample and waits
+        };
+        return ct => PollForStream(handler, stop, ct);
+    }
+
+    /// <summary>
+    /// The poller step of an async stream: drains everything pending with <paramref name="onSample"/>; if nothing was
+    /// pending, waits (woken by <paramref name="cancellationToken"/> or Dispose) and drains what arrived. Returns false
+    /// once disposed. A handler that sets <paramref name="stop"/> ends the drain after its record.
+    /// </summary>
+    internal bool PollForStream(PerfSampleHandler onSample, PerfDrainStop stop, CancellationToken cancellationToken)
+    {
+        if (!_gate.TryEnter()) return false;
+        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        {
+            _gate.Exit();
+            throw Busy();
+        }
+        try
+        {
+            stop.Requested = false;
+            // Drain all buffers first: after a stopped drain, epoll may not report a buffer again (perf_poll clears its
+            // readiness when reported), so the data left there must be picked up without waiting for a new wake-up.
+            if (DrainAll(onSample, stop) == 0 && !stop.Requested && !_gate.IsClosed)
+                WaitAndDrain(Timeout.Infinite, onSample, stop, untilHandled: false, cancellationToken);
+            return !_gate.IsClosed;
+        }
+        finally
+        {
+            ExitReader();
+        }
+    }
+
+    private long DrainAll(PerfSampleHandler onSample, PerfDrainStop? stop)
+    {
+        long handled = 0;
+        foreach (var buffer in _buffers)
+        {
+            if (_gate.IsClosed || stop?.Requested == true) break;
+            handled += buffer.Ring.Drain(onSample, _onLost, _gate, stop);
+        }
+        return handled;
+    }
+
+    /// <summary>The wait loop, inside the reader gate. Cancellation wakes the wait through the epoll's eventfd.</summary>
+    private long WaitAndDrain(int timeoutMs, PerfSampleHandler onSample, PerfDrainStop? stop, bool untilHandled, CancellationToken cancellationToken)
+    {
+        CancellationTokenRegistration registration = default;
+        try
+        {
+            if (cancellationToken.CanBeCanceled)
+                registration = cancellationToken.UnsafeRegister(static state => ((Epoll)state!).Wake(), _epoll);
+            long handled = 0;
+            while (true)
+            {
+                int ready = _epoll.Wait(_events, timeoutMs);
+                bool woken = false;
+                for (int i = 0; i < ready; i++)
+                {
+                    ulong token = _events[i].Data;
+                    if (token == Epoll.WakeToken)
+                    {
+                        woken = true;
+                        continue;
+                    }
+                    if (_gate.IsClosed || stop?.Requested == true) continue;
+                    handled += _buffers[(int)token].Ring.Drain(onSample, _onLost, _gate, stop);
+                }
+                if (_gate.IsClosed) return handled;
+                if (woken) _epoll.ResetWake();
+                cancellationToken.ThrowIfCancellationRequested();
+                if (handled > 0 || !untilHandled) return handled;
+            }
+        }
+        finally
+        {
+            registration.Dispose(); // waits for a running callback, so it never touches a released epoll
+        }
+    }
+
     /// <summary>
     /// Stops reading, removes this reader's events from the map (the BPF side then gets -ENOENT), closes the events and
     /// unmaps the buffers. Safe from any thread, from a handler, and while another thread is blocked in Poll (it returns
@@ -258,7 +344,7 @@ public sealed class PerfBuffer : IDisposable
     public void Dispose()
     {
         // Hold the gate open while waking the poller, so the epoll cannot be released under our Wake.
-        if (!TryEnterGate()) return;
+        if (!_gate.TryEnter()) return;
         try
         {
             if (_gate.Close()) _epoll.Wake();
@@ -355,29 +441,18 @@ public sealed class PerfBuffer : IDisposable
         if (Interlocked.Exchange(ref _reading, 1) != 0)
         {
             _gate.Exit();
-            throw new InvalidOperationException(
-                "PerfBuffer is already being read on another thread (or re-entered from a handler): Poll, Consume and ConsumeBuffer are single-reader.");
+            throw Busy();
         }
     }
+
+    private InvalidOperationException Busy() => new(
+        $"Perf buffer of map '{_mapName}' is already being read (by another thread, a running ReadAllAsync stream, or the handler " +
+        "that is calling): Poll, Consume, ConsumeBuffer and ReadAllAsync take turns, one reader at a time.");
 
     private void ExitReader()
     {
         Volatile.Write(ref _reading, 0);
         _gate.Exit();
-    }
-
-    private bool TryEnterGate()
-    {
-        if (_gate.IsClosed) return false;
-        try
-        {
-            _gate.Enter(this);
-            return true;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false; // lost a race with another Dispose
-        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_gate.IsClosed, this);

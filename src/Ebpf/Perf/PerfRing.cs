@@ -76,11 +76,12 @@ internal sealed unsafe class PerfRing
 
     /// <summary>
     /// Hands every record published so far to the handlers, then frees their space for the kernel. Returns the number of
-    /// samples plus lost records handled. Stops early (after the current record) once <paramref name="gate"/> closes.
+    /// samples plus lost records handled. Stops early (after the current record) once <paramref name="gate"/> closes or a
+    /// handler sets <paramref name="stop"/>.
     /// If a handler throws, the record it was given counts as consumed (so a poison record cannot wedge the ring) and the
     /// exception propagates.
     /// </summary>
-    internal long Drain(PerfSampleHandler onSample, PerfLostHandler? onLost, ReaderGate? gate)
+    internal long Drain(PerfSampleHandler onSample, PerfLostHandler? onLost, ReaderGate? gate, PerfDrainStop? stop = null)
     {
         ulong* headPtr = (ulong*)(_meta + DataHeadOffset);
         ulong* tailPtr = (ulong*)(_meta + DataTailOffset);
@@ -151,7 +152,7 @@ internal sealed unsafe class PerfRing
                         Volatile.Write(ref _unknown, _unknown + 1);
                         break;
                 }
-                if (gate is not null && gate.IsClosed) break;
+                if ((gate is not null && gate.IsClosed) || (stop is not null && stop.Requested)) break;
             }
         }
         finally

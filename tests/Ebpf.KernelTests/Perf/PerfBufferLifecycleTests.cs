@@ -5,6 +5,7 @@ using Ebpf.Perf;
 namespace Ebpf.KernelTests.Perf;
 
 /// <summary>PerfBuffer against the real kernel without a BPF program: opening, the map's slots, waiting, Dispose, leaks.</summary>
+[Collection(PerfSerialCollection.Name)]
 public class PerfBufferLifecycleTests
 {
     private static BpfMap CreateEventsMap() => BpfMap.Create(new MapSpec { Name = "events", Type = BpfMapType.PerfEventArray });

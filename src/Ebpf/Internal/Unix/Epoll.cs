@@ -57,8 +57,22 @@ internal sealed unsafe class Epoll : IDisposable
     /// <summary>Wakes any thread blocked in <see cref="Wait"/>. Safe from any thread, including after the wait returned.</summary>
     internal void Wake()
     {
-        ulong one = 1;
-        _ = Libc.Write(_wake.Fd, &one, sizeof(ulong));
+        // The reference keeps the eventfd number from being closed (and reused by an unrelated open) during the write;
+        // a wake-up after Dispose has nobody to wake and is dropped.
+        bool added = false;
+        try
+        {
+            _wake.DangerousAddRef(ref added);
+            ulong one = 1;
+            _ = Libc.Write((int)_wake.DangerousGetHandle(), &one, sizeof(ulong));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (added) _wake.DangerousRelease();
+        }
     }
 
     /// <summary>Clears a pending wake-up so the next wait blocks again.</summary>

@@ -1,0 +1,251 @@
+using Ebpf.Internal;
+using Ebpf.Internal.Unix;
+
+namespace Ebpf.RingBuf;
+
+/// <summary>
+/// One kernel ring inside a <see cref="RingBuffer"/> (libbpf's <c>struct ring</c>): its positions, its fill level,
+/// and consumption of this ring alone. Valid until the owning <see cref="RingBuffer"/> is disposed; after that every
+/// member throws <see cref="ObjectDisposedException"/>.
+/// </summary>
+public sealed unsafe class Ring
+{
+    private readonly RingBuffer? _owner;
+    private readonly ReaderGate _gate;
+    private readonly SafeFd? _mapFd;
+    private readonly MappedRegion? _consumerPage;
+    private readonly MappedRegion? _producerPages;
+    private readonly ulong* _consumerPos;
+    private readonly ulong* _producerPos;
+    private readonly byte* _data;
+    private readonly ulong _mask;
+    private readonly int _publishInterval;
+    private long _records;
+    private long _discarded;
+
+    private Ring(RingBuffer? owner, ReaderGate gate, string mapName, ulong size, RingBufferHandler handler, int publishInterval,
+        SafeFd? mapFd, MappedRegion? consumerPage, MappedRegion? producerPages, ulong* consumerPos, ulong* producerPos, byte* data)
+    {
+        _owner = owner;
+        _gate = gate;
+        MapName = mapName;
+        Size = size;
+        _mask = size - 1;
+        Handler = handler;
+        _publishInterval = publishInterval;
+        _mapFd = mapFd;
+        _consumerPage = consumerPage;
+        _producerPages = producerPages;
+        _consumerPos = consumerPos;
+        _producerPos = producerPos;
+        _data = data;
+    }
+
+    /// <summary>Maps <paramref name="map"/>'s pages: the consumer page read-write at offset 0, the producer page and the twice-mapped data read-only after it.</summary>
+    internal static Ring Map(RingBuffer owner, ReaderGate gate, BpfMap map, RingBufferHandler handler, int publishInterval)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(handler);
+        ObjectDisposedException.ThrowIf(map.IsDisposed, map);
+        if (map.Type != BpfMapType.RingBuf)
+            throw new ArgumentException(
+                $"Map '{map.Name}' is a {map.Type} map; RingBuffer reads BPF_MAP_TYPE_RINGBUF maps only" +
+                (map.Type == BpfMapType.PerfEventArray ? " (read a PerfEventArray with Ebpf.Perf.PerfBuffer)." : "."), nameof(map));
+        int page = Environment.SystemPageSize;
+        ulong size = map.MaxEntries; // from BPF_OBJ_GET_INFO_BY_FD: the size the kernel really has, not the object's declaration
+        if (!RingBufferSize.IsValid(size, page))
+            throw new ArgumentException(
+                $"Ring buffer map '{map.Name}' reports max_entries {size}, which is not a power-of-two multiple of the page size ({page}); refusing to map it.", nameof(map));
+
+        string subject = $"ring buffer map '{map.Name}'";
+        SafeFd? fd = null;
+        MappedRegion? consumer = null, producer = null;
+        try
+        {
+            // Our own descriptor: the ring keeps working if the caller disposes its BpfMap first.
+            fd = map.Handle.Duplicate();
+            consumer = MappedRegion.Map(fd, (ulong)page, Libc.PROT_READ | Libc.PROT_WRITE, 0, subject);
+            // 64-bit length: a 2 GiB ring maps 4 GiB of data (plus a page).
+            producer = MappedRegion.Map(fd, (ulong)page + 2 * size, Libc.PROT_READ, page, subject);
+            var cons = (ulong*)consumer.Address;
+            var prod = (ulong*)producer.Address;
+            return new Ring(owner, gate, map.Name, size, handler, publishInterval, fd, consumer, producer, cons, prod,
+                (byte*)producer.Address + page);
+        }
+        catch
+        {
+            producer?.Dispose();
+            consumer?.Dispose();
+            fd?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>For tests of the record walk: a ring over caller-owned memory laid out like the kernel's (data mapped twice).</summary>
+    internal static Ring OverMemory(ReaderGate gate, string name, ulong size, RingBufferHandler handler, int publishInterval,
+        ulong* consumerPos, ulong* producerPos, byte* data) =>
+        new(null, gate, name, size, handler, publishInterval, null, null, null, consumerPos, producerPos, data);
+
+    internal RingBufferHandler Handler { get; }
+
+    internal SafeFd? MapHandle => _mapFd;
+
+    /// <summary>The map's name.</summary>
+    public string MapName { get; }
+
+    /// <summary>This ring's own descriptor of the map (a duplicate of the one it was created from; closed with the <see cref="RingBuffer"/>).</summary>
+    public int MapFd
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_gate.IsClosed || _mapFd is null, this);
+            return _mapFd.Fd;
+        }
+    }
+
+    /// <summary>The data area's size in bytes (the map's <c>max_entries</c>).</summary>
+    public ulong Size { get; }
+
+    /// <summary>The kernel's consumer position now: bytes consumed since the map was created (free-running).</summary>
+    public ulong ConsumerPosition => ReadPositions().Consumer;
+
+    /// <summary>The kernel's producer position now: bytes reserved since the map was created (free-running).</summary>
+    public ulong ProducerPosition => ReadPositions().Producer;
+
+    /// <summary>Bytes between the two positions now (records, headers, padding, discarded and still-reserved records).</summary>
+    public ulong AvailableBytes
+    {
+        get
+        {
+            var (c, p) = ReadPositions();
+            return p - c;
+        }
+    }
+
+    /// <summary>Records this ring has handed to a handler or a stream.</summary>
+    public long RecordsConsumed => Volatile.Read(ref _records);
+
+    /// <summary>Discarded records skipped (their space reclaimed) by this ring.</summary>
+    public long DiscardedRecords => Volatile.Read(ref _discarded);
+
+    /// <summary>Drains this ring only, without waiting (libbpf <c>ring__consume</c>). Same result rules as <see cref="RingBuffer.Consume"/>.</summary>
+    public int Consume() => Owner.ConsumeRing(this, long.MaxValue);
+
+    /// <summary>Consumes at most <paramref name="max"/> records from this ring (libbpf <c>ring__consume_n</c>).</summary>
+    public int ConsumeN(int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        return Owner.ConsumeRing(this, max);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"ring '{MapName}' ({Size} bytes)";
+
+    private RingBuffer Owner => _owner ?? throw new InvalidOperationException("This ring is not part of a RingBuffer.");
+
+    private (ulong Consumer, ulong Producer) ReadPositions()
+    {
+        _gate.Enter(this);
+        try
+        {
+            // SAFETY: the gate keeps both mappings alive. Acquire loads pair with the kernel's release of
+            // producer_pos (ringbuf_commit / reserve) and with our own release store of consumer_pos.
+            ulong c = Volatile.Read(ref *_consumerPos);
+            ulong p = Volatile.Read(ref *_producerPos);
+            return (c, p);
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Walks committed records from the consumer position: at most <paramref name="max"/> are handed to
+    /// <paramref name="handler"/>. Stops at a BUSY record (not committed yet; the kernel wakes us when it is), when a
+    /// handler returns non-zero (<paramref name="stop"/>), or when the reader is disposed. The caller holds the gate.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A header claims a length that cannot be a record of this ring.</exception>
+    internal long Drain(RingBufferHandler handler, long max, out int stop)
+    {
+        stop = 0;
+        long count = 0, discarded = 0;
+        // SAFETY: the caller holds the gate, so the consumer page (RW, one page) and the producer page + data (RO,
+        // page + 2 * Size) stay mapped. Acquire load of consumer_pos: we or a previous reader released it.
+        ulong cons = Volatile.Read(ref *_consumerPos);
+        ulong published = cons;
+        int sincePublish = 0;
+        try
+        {
+            while (true)
+            {
+                // SAFETY: acquire pairs with the kernel's smp_store_release of producer_pos after writing the header.
+                ulong prod = Volatile.Read(ref *_producerPos);
+                while (cons < prod)
+                {
+                    // SAFETY: (cons & _mask) < Size, and the data is mapped twice, so Size bytes from here are mapped.
+                    byte* header = _data + (cons & _mask);
+                    // SAFETY: acquire load of len pairs with the kernel's xchg that clears BUSY in ringbuf_commit,
+                    // so the payload written before the commit is visible once BUSY reads clear (cilium/ebpf#1375).
+                    uint len = Volatile.Read(ref *(uint*)header);
+                    if (RingRecordHeader.IsBusy(len)) return count;
+                    ulong footprint = RingRecordHeader.Footprint(len);
+                    // Bound the length before using it: a corrupt header must not send the span outside the mapping.
+                    if (footprint > Size || footprint > prod - cons)
+                        throw new InvalidDataException(
+                            $"Ring buffer map '{MapName}': the record at position {cons} claims {len & RingRecordHeader.LengthMask} bytes, " +
+                            $"but the ring holds {Size} bytes and only {prod - cons} are published. The ring is corrupt; consumption stopped there.");
+                    cons += footprint;
+                    if (RingRecordHeader.IsDiscarded(len))
+                    {
+                        discarded++;
+                    }
+                    else
+                    {
+                        count++;
+                        // SAFETY: header + 8 .. + 8 + payload lies within footprint <= Size bytes of the twice-mapped data.
+                        int result = handler(new ReadOnlySpan<byte>(header + RingRecordHeader.Size, RingRecordHeader.PayloadLength(len)));
+                        if (result != 0)
+                        {
+                            stop = result;
+                            return count;
+                        }
+                    }
+                    if (++sincePublish >= _publishInterval)
+                    {
+                        // SAFETY: release store pairs with the kernel's smp_load_acquire of consumer_pos when reserving.
+                        Volatile.Write(ref *_consumerPos, cons);
+                        published = cons;
+                        sincePublish = 0;
+                    }
+                    if (count >= max || _gate.IsClosed) return count;
+                }
+                if (published != cons)
+                {
+                    Volatile.Write(ref *_consumerPos, cons);
+                    published = cons;
+                }
+                // Caught up. Full fence between publishing consumer_pos and re-reading producer_pos: without it a
+                // commit racing with this check can see our old position and skip the wake-up while we see its old
+                // producer_pos and go to sleep (the lost wake-up of aya#1598).
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref *_producerPos) == cons) return count;
+            }
+        }
+        finally
+        {
+            // Records handed out are consumed even when the handler stopped or threw (libbpf does the same).
+            if (published != cons) Volatile.Write(ref *_consumerPos, cons);
+            if (count != 0) Interlocked.Add(ref _records, count);
+            if (discarded != 0) Interlocked.Add(ref _discarded, discarded);
+        }
+    }
+
+    /// <summary>Unmaps and closes; called once, by the gate, when no reader is inside.</summary>
+    internal void Release()
+    {
+        _producerPages?.Dispose();
+        _consumerPage?.Dispose();
+        _mapFd?.Dispose();
+    }
+}
