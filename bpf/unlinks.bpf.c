@@ -13,15 +13,16 @@ struct {
 
 static __always_inline int emit(const char *pathname)
 {
-	struct unlink_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct unlink_event *e;
+
+	if (!wanted())
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop();
 		return 0;
 	}
-	if (!fill_event(e)) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
+	fill_event(e);
 	bpf_probe_read_user_str(e->filename, sizeof(e->filename), pathname);
 	bpf_ringbuf_submit(e, 0);
 	return 0;

@@ -52,18 +52,23 @@ static __always_inline void count_drop(void)
 		*n += 1;
 }
 
-/* Fills everything but the filename; returns 0 when the event is filtered out. */
-static __always_inline int fill_event(struct unlink_event *e)
+/* True when the current process passes the --pid filter. Checked before reserving: a record reserved and then
+ * discarded with BPF_RB_NO_WAKEUP would sit before the next real one, and the kernel's adaptive wake-up (which fires
+ * only when the consumer has caught up to the committed record) would then never wake the reader. */
+static __always_inline int wanted(void)
+{
+	return !target_pid || (bpf_get_current_pid_tgid() >> 32) == target_pid;
+}
+
+/* Fills everything but the filename. */
+static __always_inline void fill_event(struct unlink_event *e)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	if (target_pid && tgid != target_pid)
-		return 0;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = tgid;
 	e->tid = (__u32)id;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	return 1;
 }
 
 #endif

@@ -23,11 +23,14 @@ struct {
 static __always_inline int emit(void *ctx, const char *pathname)
 {
 	__u32 zero = 0;
-	struct unlink_event *e = bpf_map_lookup_elem(&scratch, &zero);
+	struct unlink_event *e;
+
+	if (!wanted())
+		return 0;
+	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
-	if (!fill_event(e))
-		return 0;
+	fill_event(e);
 	bpf_probe_read_user_str(e->filename, sizeof(e->filename), pathname);
 	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e)) < 0)
 		count_drop();

@@ -11,8 +11,8 @@ internal struct UnlinkEvent
     internal ulong TimestampNs;
     internal uint Pid;
     internal uint Tid;
-    internal Comm CommBytes;
-    internal FileName FileNameBytes;
+    internal CommBuffer CommBytes;
+    internal FileNameBuffer FileNameBytes;
 
     internal readonly string Comm => CString(CommBytes);
 
@@ -25,8 +25,8 @@ internal struct UnlinkEvent
     }
 
     [InlineArray(16)]
-    internal struct Comm { private byte _b; }
+    internal struct CommBuffer { private byte _b; }
 
     [InlineArray(256)]
-    internal struct FileName { private byte _b; }
+    internal struct FileNameBuffer { private byte _b; }
 }

@@ -1,57 +1,96 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Ebpf.Cli.Unlinks;
 
 /// <summary>Writes events, losses and the final summary as text lines or as one JSON object per line.</summary>
-internal sealed class UnlinkOutput(TextWriter writer, bool json)
+internal sealed class UnlinkOutput : IDisposable
 {
+    private readonly Stream _stream;
+    private readonly bool _json;
+    private readonly StreamWriter _text;
+    private readonly ArrayBufferWriter<byte> _buffer = new(512);
+    private readonly Utf8JsonWriter _writer;
+
+    internal UnlinkOutput(Stream stream, bool json)
+    {
+        _stream = stream;
+        _json = json;
+        _text = new StreamWriter(stream) { AutoFlush = false };
+        _writer = new Utf8JsonWriter(_buffer);
+    }
+
     internal void Header()
     {
-        if (!json) writer.WriteLine($"{"TIME",-8} {"PID",-7} {"COMM",-16} FILENAME");
+        if (!_json) _text.WriteLine($"{"TIME",-8} {"PID",-7} {"COMM",-16} FILENAME");
     }
 
     internal void Event(in UnlinkEvent e)
     {
-        if (json)
+        if (!_json)
         {
-            writer.WriteLine(JsonLine(w =>
-            {
-                w.WriteNumber("ts_ns", e.TimestampNs);
-                w.WriteNumber("pid", e.Pid);
-                w.WriteNumber("tid", e.Tid);
-                w.WriteString("comm", e.Comm);
-                w.WriteString("filename", e.FileName);
-            }));
+            _text.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Pid,-7} {e.Comm,-16} {e.FileName}");
+            return;
         }
-        else
-        {
-            writer.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Pid,-7} {e.Comm,-16} {e.FileName}");
-        }
+        Begin();
+        _writer.WriteNumber("ts_ns", e.TimestampNs);
+        _writer.WriteNumber("pid", e.Pid);
+        _writer.WriteNumber("tid", e.Tid);
+        _writer.WriteString("comm", e.Comm);
+        _writer.WriteString("filename", e.FileName);
+        End();
     }
 
     internal void Lost(int cpu, ulong lost)
     {
-        if (json) writer.WriteLine(JsonLine(w => { w.WriteNumber("cpu", cpu); w.WriteNumber("lost", lost); }));
-        else writer.WriteLine($"lost {lost} events on CPU {cpu}");
+        if (!_json)
+        {
+            _text.WriteLine($"lost {lost} events on CPU {cpu}");
+            return;
+        }
+        Begin();
+        _writer.WriteNumber("cpu", cpu);
+        _writer.WriteNumber("lost", lost);
+        End();
     }
 
     internal void Summary(ulong received, ulong dropped)
     {
-        if (json) writer.WriteLine(JsonLine(w => { w.WriteNumber("received", received); w.WriteNumber("dropped", dropped); }));
-        else writer.WriteLine($"{received} events received, {dropped} dropped");
+        if (!_json)
+        {
+            _text.WriteLine($"{received} events received, {dropped} dropped");
+            return;
+        }
+        Begin();
+        _writer.WriteNumber("received", received);
+        _writer.WriteNumber("dropped", dropped);
+        End();
     }
 
-    internal void Flush() => writer.Flush();
-
-    private static string JsonLine(Action<Utf8JsonWriter> body)
+    internal void Flush()
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        _text.Flush();
+        _stream.Flush();
+    }
+
+    private void Begin()
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+    }
+
+    private void End()
+    {
+        _writer.WriteEndObject();
+        _writer.Flush();
+        _stream.Write(_buffer.WrittenSpan);
+        _stream.WriteByte((byte)'\n');
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _text.Dispose();
     }
 }

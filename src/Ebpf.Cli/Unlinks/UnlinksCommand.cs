@@ -34,8 +34,7 @@ internal static class UnlinksCommand
 
     private static int Run(EventTransport transport, uint pid, bool json, CancellationToken invocationToken)
     {
-        var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
-        var output = new UnlinkOutput(stdout, json);
+        using var output = new UnlinkOutput(Console.OpenStandardOutput(), json);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
         // SIGINT is handled by System.CommandLine's token; SIGTERM (kill, systemd) should end as cleanly.
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });

@@ -18,7 +18,7 @@ public sealed class ToolProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ebpf.dll"));
+        start.ArgumentList.Add(ToolPath());
         foreach (var a in args) start.ArgumentList.Add(a);
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _stdout.Enqueue(e.Data); };
@@ -26,6 +26,18 @@ public sealed class ToolProcess : IDisposable
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Ebpf.Cli.dll from src/Ebpf.Cli's output for the configuration these tests were built in.</summary>
+    public static string ToolPath()
+    {
+        // .../tests/Ebpf.KernelTests/bin/<Configuration>/net10.0/
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        string framework = here.Name, configuration = here.Parent!.Name;
+        string repo = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        string path = Path.Combine(repo, "src", "Ebpf.Cli", "bin", configuration, framework, "Ebpf.Cli.dll");
+        if (!File.Exists(path)) throw new FileNotFoundException($"The ebpf tool is not built at {path}; build Ebpf.Net.slnx first.", path);
+        return path;
     }
 
     public IReadOnlyCollection<string> StdoutLines => _stdout;
