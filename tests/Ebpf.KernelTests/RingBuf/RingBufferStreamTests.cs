@@ -10,7 +10,21 @@ namespace Ebpf.KernelTests.RingBuf;
 [Collection(nameof(RingBufFdCollection))] // checks that no poller thread is left: run alone
 public sealed class RingBufferStreamTests
 {
-    private static bool PollerThreadAlive() => ThreadState.ThreadNames().Any(n => n.StartsWith("Ebpf ringbuf", StringComparison.Ordinal));
+    /// <summary>
+    /// True if a poller thread still exists after 5 s. The stream has joined its thread when the loop ends, but the
+    /// runtime signals a join before the OS thread has finished tearing down, so /proc may list it for a moment.
+    /// A thread left blocked in epoll_wait would stay listed.
+    /// </summary>
+    private static bool PollerThreadAlive()
+    {
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (ThreadState.ThreadNames().Any(n => n.StartsWith("Ebpf ringbuf", StringComparison.Ordinal)))
+        {
+            if (DateTime.UtcNow > until) return true;
+            Thread.Sleep(1);
+        }
+        return false;
+    }
 
     [Fact]
     public async Task Typed_stream_delivers_in_order_and_ends_with_cancellation()
