@@ -100,7 +100,9 @@ public sealed class RingBuffer : IDisposable
     /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> milliseconds (-1: no limit, 0: do not wait) for records, then drains the
     /// rings that have some (libbpf <c>ring_buffer__poll</c>). Returns the number of records consumed (0 on timeout or
-    /// when <see cref="Dispose"/> was called meanwhile), or the non-zero value a handler returned to stop.
+    /// when <see cref="Dispose"/> was called meanwhile), or the non-zero value a handler returned to stop. Unlike libbpf,
+    /// a Poll that times out drains every ring once before returning, so records the BPF side committed with
+    /// <c>BPF_RB_NO_WAKEUP</c> (which wake nobody) are still delivered within one timeout.
     /// </summary>
     public int Poll(int timeoutMs)
     {
@@ -245,8 +247,25 @@ public sealed class RingBuffer : IDisposable
             if (woken) _epoll.ResetWake();
             if (total > 0 || _gate.IsClosed) return total;
             ct.ThrowIfCancellationRequested();
-            if (remaining == 0) return 0;
+            if (remaining == 0) return DrainUnnotified(handler);
         }
+    }
+
+    /// <summary>
+    /// On timeout: records committed with BPF_RB_NO_WAKEUP (or after a discarded record, which suppresses the adaptive
+    /// wake-up) never make epoll report their ring, so drain every ring before reporting "nothing" (cilium/ebpf drains on
+    /// its deadline too). Costs two position loads per ring when there is nothing.
+    /// </summary>
+    private long DrainUnnotified(RingBufferHandler? handler)
+    {
+        long total = 0;
+        foreach (var ring in Volatile.Read(ref _rings))
+        {
+            total += ring.Drain(handler ?? ring.Handler, long.MaxValue, out int stop);
+            if (stop != 0) return stop;
+            if (_gate.IsClosed) break;
+        }
+        return total;
     }
 
     /// <summary>The stream's poll: one wait-and-drain with the stream's sink in place of the handlers; false once disposed.</summary>

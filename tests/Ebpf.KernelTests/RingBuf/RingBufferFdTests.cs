@@ -117,6 +117,33 @@ public sealed class RingBufferFdTests
     }
 
     [Fact]
+    public void No_wakeup_records_wake_nobody_but_a_forced_wakeup_or_the_timeout_delivers_them()
+    {
+        KernelGuard.RequireRoot();
+        using var p = new RingProducer();
+        var seqs = new List<ulong>();
+        using var rb = new RingBuffer(p.Rb, r => { seqs.Add(RingProducer.Verify(r)); return 0; });
+        int tid = 0, result = -1;
+        var poller = new Thread(() =>
+        {
+            Volatile.Write(ref tid, ThreadState.CurrentTid());
+            result = rb.Poll(-1);
+        });
+        poller.Start();
+        ThreadState.WaitUntilInEpollWait(ref tid);
+        p.Produce(5, 40, flags: RingProducer.NoWakeup);
+        Assert.False(poller.Join(TimeSpan.FromMilliseconds(100)), "BPF_RB_NO_WAKEUP records woke the poller");
+        p.Produce(1, 40, flags: RingProducer.ForceWakeup);
+        Assert.True(poller.Join(TimeSpan.FromSeconds(10)), "BPF_RB_FORCE_WAKEUP did not wake the poller");
+        Assert.Equal(6, result);
+
+        // Nobody is woken, but a Poll with a timeout drains before it reports nothing.
+        p.Produce(3, 40, flags: RingProducer.NoWakeup);
+        Assert.Equal(3, rb.Poll(TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken));
+        Assert.Equal(Enumerable.Range(0, 9).Select(i => (ulong)i), seqs);
+    }
+
+    [Fact]
     public void Poll_on_an_empty_ring_times_out_with_zero()
     {
         KernelGuard.RequireRoot();
