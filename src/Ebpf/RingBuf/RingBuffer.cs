@@ -16,6 +16,21 @@ namespace Ebpf.RingBuf;
 /// <para>Records are consumed in the order the BPF side reserved them, per ring. Handler invocation and the record
 /// walk allocate nothing.</para>
 /// </remarks>
+/// <example>
+/// <code>
+/// using var obj = BpfObject.Load("probe.bpf.o");
+/// using var rb = new RingBuffer(obj.Map("events"), record =>
+/// {
+///     ref readonly var e = ref RingRecord.As&lt;Event&gt;(record); // zero copy, valid during the call
+///     Console.WriteLine(e.Pid);
+///     return 0;
+/// });
+/// while (!ct.IsCancellationRequested) rb.Poll(TimeSpan.FromMilliseconds(100));
+///
+/// // or, copying into a bounded queue read asynchronously:
+/// await foreach (Event e in rb.ReadAllAsync&lt;Event&gt;(ct)) { ... }
+/// </code>
+/// </example>
 public sealed class RingBuffer : IDisposable
 {
     private const int MaxEventsPerWait = 32;
@@ -24,6 +39,7 @@ public sealed class RingBuffer : IDisposable
     private readonly RingBufferOptions _options;
     private readonly Lock _addLock = new();
     private Ring[] _rings = [];
+    private IReadOnlyList<Ring> _ringsView = Array.AsReadOnly(Array.Empty<Ring>());
     private int _consuming;
 
     /// <summary>Maps <paramref name="map"/> and prepares to read it with <paramref name="handler"/> (libbpf <c>ring_buffer__new</c>).</summary>
@@ -48,7 +64,7 @@ public sealed class RingBuffer : IDisposable
     }
 
     /// <summary>The rings, in the order they were added.</summary>
-    public IReadOnlyList<Ring> Rings => Volatile.Read(ref _rings);
+    public IReadOnlyList<Ring> Rings => Volatile.Read(ref _ringsView);
 
     /// <summary>
     /// The epoll descriptor covering every ring, for callers with their own event loop (libbpf <c>ring_buffer__epoll_fd</c>):
@@ -87,7 +103,9 @@ public sealed class RingBuffer : IDisposable
                     ring.Release();
                     throw;
                 }
-                Volatile.Write(ref _rings, [.. rings, ring]);
+                Ring[] grown = [.. rings, ring];
+                Volatile.Write(ref _rings, grown);
+                Volatile.Write(ref _ringsView, Array.AsReadOnly(grown));
                 return ring;
             }
         }
@@ -166,7 +184,7 @@ public sealed class RingBuffer : IDisposable
     public IAsyncEnumerable<TOut> ReadAllAsync<TOut>(RecordDecoder<TOut> decode, RecordStreamOptions? options = null, CancellationToken ct = default)
     {
         ObjectDisposedException.ThrowIf(_gate.IsClosed, this);
-        return RecordPump.Stream(BindStream, decode, options, StreamCounters, $"Ebpf ringbuf {Rings[0].MapName}", ct);
+        return RecordPump.Stream(BindStream, decode, options, StreamCounters, $"Ebpf ringbuf {Volatile.Read(ref _rings)[0].MapName}", ct);
     }
 
     /// <summary>Stops reading: wakes a blocked Poll (it returns promptly), then unmaps the rings and closes the descriptors once no reader is inside. Safe from any thread and from a handler.</summary>
