@@ -144,6 +144,28 @@ public sealed class RingBufferFdTests
     }
 
     [Fact]
+    public void A_ring_added_while_another_thread_polls_is_served_by_that_poll()
+    {
+        KernelGuard.RequireRoot();
+        using var p = new RingProducer();
+        int second = 0;
+        using var rb = new RingBuffer(p.Rb, r => throw new InvalidOperationException("rb stays empty"));
+        int tid = 0, result = -1;
+        var poller = new Thread(() =>
+        {
+            Volatile.Write(ref tid, ThreadState.CurrentTid());
+            result = rb.Poll(TimeSpan.FromSeconds(30));
+        });
+        poller.Start();
+        ThreadState.WaitUntilInEpollWait(ref tid);
+        rb.Add(p.Rb2, r => { RingProducer.Verify(r); second++; return 0; });
+        p.Produce(4, 40, target: RingTarget.Rb2);
+        Assert.True(poller.Join(TimeSpan.FromSeconds(20)), "the blocked Poll did not see the added ring");
+        Assert.Equal(4, result);
+        Assert.Equal(4, second);
+    }
+
+    [Fact]
     public void Poll_on_an_empty_ring_times_out_with_zero()
     {
         KernelGuard.RequireRoot();
