@@ -10,6 +10,7 @@ namespace Ebpf.RingBuf;
 /// </summary>
 public sealed unsafe class Ring
 {
+    private const uint OverwriteFlag = 1u << 19; // BPF_F_RB_OVERWRITE (kernel 6.19+; this one rejects it at creation)
     private readonly RingBuffer? _owner;
     private readonly ReaderGate _gate;
     private readonly SafeFd? _mapFd;
@@ -51,6 +52,9 @@ public sealed unsafe class Ring
             throw new ArgumentException(
                 $"Map '{map.Name}' is a {map.Type} map; RingBuffer reads BPF_MAP_TYPE_RINGBUF maps only" +
                 (map.Type == BpfMapType.PerfEventArray ? " (read a PerfEventArray with Ebpf.Perf.PerfBuffer)." : "."), nameof(map));
+        if ((map.Flags & OverwriteFlag) != 0)
+            throw new ArgumentException(
+                $"Ring buffer map '{map.Name}' was created with BPF_F_RB_OVERWRITE; overwrite-mode rings are not supported by RingBuffer yet (their consumer protocol differs).", nameof(map));
         int page = Environment.SystemPageSize;
         ulong size = map.MaxEntries; // from BPF_OBJ_GET_INFO_BY_FD: the size the kernel really has, not the object's declaration
         if (!RingBufferSize.IsValid(size, page))

@@ -16,6 +16,21 @@ namespace Ebpf.RingBuf;
 /// <para>Records are consumed in the order the BPF side reserved them, per ring. Handler invocation and the record
 /// walk allocate nothing.</para>
 /// </remarks>
+/// <example>
+/// <code>
+/// using var obj = BpfObject.Load("probe.bpf.o");
+/// using var rb = new RingBuffer(obj.Map("events"), record =>
+/// {
+///     ref readonly var e = ref RingRecord.As&lt;Event&gt;(record); // zero copy, valid during the call
+///     Console.WriteLine(e.Pid);
+///     return 0;
+/// });
+/// while (!ct.IsCancellationRequested) rb.Poll(TimeSpan.FromMilliseconds(100));
+///
+/// // or, copying into a bounded queue read asynchronously:
+/// await foreach (Event e in rb.ReadAllAsync&lt;Event&gt;(ct)) { ... }
+/// </code>
+/// </example>
 public sealed class RingBuffer : IDisposable
 {
     private const int MaxEventsPerWait = 32;
@@ -24,6 +39,7 @@ public sealed class RingBuffer : IDisposable
     private readonly RingBufferOptions _options;
     private readonly Lock _addLock = new();
     private Ring[] _rings = [];
+    private IReadOnlyList<Ring> _ringsView = Array.AsReadOnly(Array.Empty<Ring>());
     private int _consuming;
 
     /// <summary>Maps <paramref name="map"/> and prepares to read it with <paramref name="handler"/> (libbpf <c>ring_buffer__new</c>).</summary>
@@ -48,7 +64,7 @@ public sealed class RingBuffer : IDisposable
     }
 
     /// <summary>The rings, in the order they were added.</summary>
-    public IReadOnlyList<Ring> Rings => Volatile.Read(ref _rings);
+    public IReadOnlyList<Ring> Rings => Volatile.Read(ref _ringsView);
 
     /// <summary>
     /// The epoll descriptor covering every ring, for callers with their own event loop (libbpf <c>ring_buffer__epoll_fd</c>):
@@ -87,7 +103,9 @@ public sealed class RingBuffer : IDisposable
                     ring.Release();
                     throw;
                 }
-                Volatile.Write(ref _rings, [.. rings, ring]);
+                Ring[] grown = [.. rings, ring];
+                Volatile.Write(ref _rings, grown);
+                Volatile.Write(ref _ringsView, Array.AsReadOnly(grown));
                 return ring;
             }
         }
@@ -100,7 +118,9 @@ public sealed class RingBuffer : IDisposable
     /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> milliseconds (-1: no limit, 0: do not wait) for records, then drains the
     /// rings that have some (libbpf <c>ring_buffer__poll</c>). Returns the number of records consumed (0 on timeout or
-    /// when <see cref="Dispose"/> was called meanwhile), or the non-zero value a handler returned to stop.
+    /// when <see cref="Dispose"/> was called meanwhile), or the non-zero value a handler returned to stop. Unlike libbpf,
+    /// a Poll that times out drains every ring once before returning, so records the BPF side committed with
+    /// <c>BPF_RB_NO_WAKEUP</c> (which wake nobody) are still delivered within one timeout.
     /// </summary>
     public int Poll(int timeoutMs)
     {
@@ -164,7 +184,7 @@ public sealed class RingBuffer : IDisposable
     public IAsyncEnumerable<TOut> ReadAllAsync<TOut>(RecordDecoder<TOut> decode, RecordStreamOptions? options = null, CancellationToken ct = default)
     {
         ObjectDisposedException.ThrowIf(_gate.IsClosed, this);
-        return RecordPump.Stream(BindStream, decode, options, StreamCounters, $"Ebpf ringbuf {Rings[0].MapName}", ct);
+        return RecordPump.Stream(BindStream, decode, options, StreamCounters, $"Ebpf ringbuf {Volatile.Read(ref _rings)[0].MapName}", ct);
     }
 
     /// <summary>Stops reading: wakes a blocked Poll (it returns promptly), then unmaps the rings and closes the descriptors once no reader is inside. Safe from any thread and from a handler.</summary>
@@ -245,8 +265,25 @@ public sealed class RingBuffer : IDisposable
             if (woken) _epoll.ResetWake();
             if (total > 0 || _gate.IsClosed) return total;
             ct.ThrowIfCancellationRequested();
-            if (remaining == 0) return 0;
+            if (remaining == 0) return DrainUnnotified(handler);
         }
+    }
+
+    /// <summary>
+    /// On timeout: records committed with BPF_RB_NO_WAKEUP (or after a discarded record, which suppresses the adaptive
+    /// wake-up) never make epoll report their ring, so drain every ring before reporting "nothing" (cilium/ebpf drains on
+    /// its deadline too). Costs two position loads per ring when there is nothing.
+    /// </summary>
+    private long DrainUnnotified(RingBufferHandler? handler)
+    {
+        long total = 0;
+        foreach (var ring in Volatile.Read(ref _rings))
+        {
+            total += ring.Drain(handler ?? ring.Handler, long.MaxValue, out int stop);
+            if (stop != 0) return stop;
+            if (_gate.IsClosed) break;
+        }
+        return total;
     }
 
     /// <summary>The stream's poll: one wait-and-drain with the stream's sink in place of the handlers; false once disposed.</summary>

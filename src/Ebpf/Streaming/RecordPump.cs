@@ -51,6 +51,9 @@ internal static class RecordPump
             // The caller may leave early (break, exception): stop the poller and wait for it, so no thread stays blocked.
             await stop.CancelAsync().ConfigureAwait(false);
             await exited.Task.ConfigureAwait(false);
+            // Signalled as the thread's last act: this join is immediate, and when the loop ends the thread is gone.
+            thread.Join();
+            pump.CountAbandoned();
         }
     }
 
@@ -96,6 +99,18 @@ internal static class RecordPump
             _pending = item;
             _hasPending = true;
             return 1;
+        }
+
+        /// <summary>After the poller has exited: records taken from the kernel that the reader will never see are counted, not lost silently.</summary>
+        internal void CountAbandoned()
+        {
+            if (_hasPending)
+            {
+                _counters.AddDelivered();
+                _counters.AddAbandoned();
+                _hasPending = false;
+            }
+            while (_channel.Reader.TryRead(out _)) _counters.AddAbandoned();
         }
 
         internal void Run(Func<CancellationToken, bool> poll, TaskCompletionSource exited, CancellationToken stop)
