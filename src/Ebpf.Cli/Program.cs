@@ -12,11 +12,16 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
 
 try
 {
-    return await root.Parse(args).InvokeAsync();
+    // Our exceptions carry actionable messages; System.CommandLine's default handler would print a stack trace.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (BpfException e)
 {
-    // Kernel and object errors carry actionable messages; a stack trace would bury them.
+    Console.Error.WriteLine($"ebpf: {e.Message}");
+    return 2;
+}
+catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or KeyNotFoundException or InvalidDataException)
+{
     Console.Error.WriteLine($"ebpf: {e.Message}");
     return 2;
 }

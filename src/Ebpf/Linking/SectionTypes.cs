@@ -120,13 +120,14 @@ internal static class SectionTypes
         foreach (var e in Table)
         {
             bool match = e.TakesTarget
-                ? section.StartsWith(e.Prefix, StringComparison.Ordinal)
+                // libbpf's "raw_tp+" style: the target is optional, so the bare name ("raw_tp", "kprobe") matches too.
+                ? section.StartsWith(e.Prefix, StringComparison.Ordinal) || section == e.Prefix[..^1]
                 // Exact names also match with a '/suffix' (libbpf allows "xdp/foo", "socket/bar" as labels).
                 : section == e.Prefix || (section.StartsWith(e.Prefix + "/", StringComparison.Ordinal) && !e.Prefix.Contains('/', StringComparison.Ordinal));
             if (!match) continue;
             type = e.Type;
             attach = e.Attach;
-            target = e.TakesTarget ? section[e.Prefix.Length..] : null;
+            target = e.TakesTarget && section.Length > e.Prefix.Length ? section[e.Prefix.Length..] : null;
             if (target is { Length: 0 }) target = null;
             sleepable = e.Sleepable;
             return true;

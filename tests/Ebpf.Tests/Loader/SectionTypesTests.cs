@@ -9,6 +9,8 @@ public sealed class SectionTypesTests
     [InlineData("tp/sched/sched_switch", BpfProgramType.Tracepoint, (BpfAttachType)0, "sched/sched_switch")]
     [InlineData("raw_tracepoint/sys_enter", BpfProgramType.RawTracepoint, (BpfAttachType)0, "sys_enter")]
     [InlineData("raw_tp/sched_switch", BpfProgramType.RawTracepoint, (BpfAttachType)0, "sched_switch")]
+    [InlineData("raw_tp", BpfProgramType.RawTracepoint, (BpfAttachType)0, null)]
+    [InlineData("raw_tracepoint", BpfProgramType.RawTracepoint, (BpfAttachType)0, null)]
     [InlineData("raw_tp.w/sys_exit", BpfProgramType.RawTracepointWritable, (BpfAttachType)0, "sys_exit")]
     [InlineData("tp_btf/sched_switch", BpfProgramType.Tracing, BpfAttachType.TraceRawTp, "sched_switch")]
     [InlineData("kprobe/do_unlinkat", BpfProgramType.Kprobe, (BpfAttachType)0, "do_unlinkat")]
