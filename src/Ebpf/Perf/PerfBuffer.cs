@@ -106,6 +106,46 @@ public sealed class PerfBuffer : IDisposable
         _gate = new ReaderGate(Release);
     }
 
+    /// <summary>
+    /// Removes this buffer's events from the map: the BPF side's <c>bpf_perf_event_output</c> then fails with -ENOENT
+    /// (and counts it, if the program does) instead of writing here. Records already written stay readable.
+    /// </summary>
+    public unsafe void Pause()
+    {
+        _gate.Enter(this);
+        try
+        {
+            foreach (var buffer in _buffers)
+            {
+                uint key = (uint)buffer.Cpu;
+                long r = Bpf.Delete(_map, &key);
+                if (r < 0 && r != -Errno.ENOENT) Bpf.Check(r, "BPF_MAP_DELETE_ELEM", $"map '{_mapName}' key {key}");
+                buffer.InMap = false;
+            }
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Stores this buffer's events in the map again (key = CPU), after <see cref="Pause"/> or after another reader of
+    /// the same map replaced them (cilium's <c>Resume</c>).
+    /// </summary>
+    public void Resume()
+    {
+        _gate.Enter(this);
+        try
+        {
+            foreach (var buffer in _buffers) UpdateMap(buffer);
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
     /// <summary>The number of per-CPU buffers opened (libbpf <c>perf_buffer__buffer_cnt</c>).</summary>
     public int BufferCount => _buffers.Length;
 
