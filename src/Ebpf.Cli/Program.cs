@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ebpf;
+using Ebpf.Cli.Bench;
 using Ebpf.Cli.Objects;
 using Ebpf.Cli.Unlinks;
 
@@ -8,6 +9,7 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
     UnlinksCommand.Create(),
     LoadCommand.Create(),
     InspectCommand.Create(),
+    BenchCommand.Create(),
 };
 
 try

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Ebpf.Cli.Bench;
+
+/// <summary><c>ebpf bench</c>: Ebpf.Net's consumers against libbpf's C consumers, side by side in one process.</summary>
+internal static class BenchCommand
+{
+    private static readonly string[] BothTransports = ["ringbuf", "perf"];
+
+    internal static Command Create()
+    {
+        var command = new Command("bench", "Measure Ebpf.Net's ring and perf buffer consumers against libbpf's C consumers in one run.");
+        command.Subcommands.Add(CreateDrain());
+        return command;
+    }
+
+    private static Command CreateDrain()
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var sizes = new Option<int[]>("--sizes")
+        {
+            Description = "Record sizes in bytes (powers of two, 16 to 1024).",
+            DefaultValueFactory = _ => [16, 64, 256, 1024],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var records = new Option<long>("--records") { Description = "Records per round (a quarter of it for 1024-byte records).", DefaultValueFactory = _ => 1_000_000 };
+        var rounds = new Option<int>("--rounds") { Description = "Timed rounds per consumer (the median is reported).", DefaultValueFactory = _ => 7 };
+        var transport = new Option<string>("--transport") { Description = "ringbuf, perf or both.", DefaultValueFactory = _ => "both" };
+        transport.AcceptOnlyFromAmong("ringbuf", "perf", "both");
+        var cref = new Option<string?>("--cref") { Description = "Path of libebpf_cref.so (default: bench/c-reference/build/ above the working directory)." };
+
+        var command = new Command("drain", "Fill a ring with no consumer, then time each consumer draining it (C and C# interleaved).")
+        {
+            json, sizes, records, rounds, transport, cref,
+        };
+        command.SetAction(parse =>
+        {
+            CRef.Use(parse.GetValue(cref) ?? CRef.DefaultPath());
+            string which = parse.GetValue(transport)!;
+            int roundCount = parse.GetValue(rounds);
+            long perRound = parse.GetValue(records);
+            if (roundCount < 1 || perRound < 1) throw new ArgumentException("--rounds and --records must be at least 1.");
+            using var obj = new BenchObject();
+            var results = new List<DrainResult>();
+            foreach (string t in which == "both" ? BothTransports : [which])
+            {
+                foreach (int size in parse.GetValue(sizes)!)
+                {
+                    if (size is < 16 or > 1024 || (size & (size - 1)) != 0)
+                        throw new ArgumentException($"--sizes: {size} is not a power of two between 16 and 1024.");
+                    long n = size >= 1024 ? Math.Max(1, perRound / 4) : perRound;
+                    var result = DrainBenchmark.Run(obj.Path, t, size, n, roundCount);
+                    results.Add(result);
+                    if (!parse.GetValue(json))
+                        Console.Error.WriteLine($"  {t,-8} {size,5} B: C# {result.CSharpMillionPerSecond,7:F1} M/s   C {result.CMillionPerSecond,7:F1} M/s   {result.Ratio:F2}x");
+                }
+            }
+            if (parse.GetValue(json)) WriteJson(results, roundCount);
+            else WriteTable(results, roundCount);
+            return results.All(r => r.ChecksumsOk) ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static void WriteTable(List<DrainResult> results, int rounds)
+    {
+        Console.WriteLine($"drain: median of {rounds} rounds after 2 warm-up laps, C and C# interleaved on the same maps");
+        Console.WriteLine($"machine: {MachineInfo.Current()}");
+        Console.WriteLine($"{"transport",-9} {"size",6} {"records",9} {"C# M/s",8} {"C M/s",8} {"C#/C",6} {"C# ns",7} {"C ns",7} {"alloc B",8} {"ok",3}");
+        foreach (var r in results)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Transport,-9} {r.RecordSize,6} {r.RecordsPerRound,9} {r.CSharpMillionPerSecond,8:F1} {r.CMillionPerSecond,8:F1} {r.Ratio,6:F2} {r.CSharpNsPerRecord,7:F2} {r.CNsPerRecord,7:F2} {r.CSharpAllocatedBytes,8} {(r.ChecksumsOk ? "yes" : "NO"),3}"));
+    }
+
+    private static void WriteJson(List<DrainResult> results, int rounds)
+    {
+        var machine = MachineInfo.Current();
+        using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
+        w.WriteStartObject();
+        w.WriteString("mode", "drain");
+        w.WriteNumber("rounds", rounds);
+        w.WriteNumber("warmup_laps", 2);
+        w.WriteStartObject("machine");
+        w.WriteString("cpu", machine.Cpu);
+        w.WriteNumber("cores", machine.Cores);
+        w.WriteString("kernel", machine.Kernel);
+        w.WriteString("runtime", machine.Runtime);
+        w.WriteEndObject();
+        w.WriteStartArray("results");
+        foreach (var r in results)
+        {
+            w.WriteStartObject();
+            w.WriteString("transport", r.Transport);
+            w.WriteNumber("record_size", r.RecordSize);
+            w.WriteNumber("records_per_round", r.RecordsPerRound);
+            w.WriteNumber("csharp_million_per_s", Math.Round(r.CSharpMillionPerSecond, 2));
+            w.WriteNumber("c_million_per_s", Math.Round(r.CMillionPerSecond, 2));
+            w.WriteNumber("ratio", Math.Round(r.Ratio, 3));
+            w.WriteNumber("csharp_ns_per_record", Math.Round(r.CSharpNsPerRecord, 3));
+            w.WriteNumber("c_ns_per_record", Math.Round(r.CNsPerRecord, 3));
+            w.WriteNumber("csharp_allocated_bytes", r.CSharpAllocatedBytes);
+            w.WriteNumber("lost", r.Lost);
+            w.WriteBoolean("checksums_ok", r.ChecksumsOk);
+            w.WriteString("notification", r.Notification);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        Console.WriteLine();
+    }
+}

@@ -1,0 +1,20 @@
+namespace Ebpf.Cli.Bench;
+
+/// <summary>One cell of the drain table: a transport and record size, C and C# medians from the same run.</summary>
+internal sealed record DrainResult(
+    string Transport,
+    int RecordSize,
+    long RecordsPerRound,
+    int Rounds,
+    double CSharpNsPerRecord,
+    double CNsPerRecord,
+    long CSharpAllocatedBytes,
+    bool ChecksumsOk,
+    long Lost,
+    string Notification)
+{
+    internal double CSharpMillionPerSecond => 1e3 / CSharpNsPerRecord;
+    internal double CMillionPerSecond => 1e3 / CNsPerRecord;
+    /// <summary>C# throughput over C throughput: above 1 means C# drains faster.</summary>
+    internal double Ratio => CNsPerRecord / CSharpNsPerRecord;
+}
