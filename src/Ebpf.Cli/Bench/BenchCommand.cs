@@ -54,7 +54,7 @@ internal static class BenchCommand
                     var result = DrainBenchmark.Run(obj.Path, t, size, n, roundCount);
                     results.Add(result);
                     if (!parse.GetValue(json))
-                        Console.Error.WriteLine($"  {t,-8} {size,5} B: C# {result.CSharpMillionPerSecond,7:F1} M/s   C {result.CMillionPerSecond,7:F1} M/s   {result.Ratio:F2}x");
+                        Console.Error.WriteLine($"  {t,-8} {size,5} B: C# {result.CSharpMillionPerSecond,7:F1} M/s  C# struct {result.CSharpStructMillionPerSecond,7:F1} M/s  C {result.CMillionPerSecond,7:F1} M/s  {result.Ratio:F2}x / {result.StructRatio:F2}x");
                 }
             }
             if (parse.GetValue(json)) WriteJson(results, roundCount);
@@ -68,10 +68,11 @@ internal static class BenchCommand
     {
         Console.WriteLine($"drain: median of {rounds} rounds after 2 warm-up laps, C and C# interleaved on the same maps");
         Console.WriteLine($"machine: {MachineInfo.Current()}");
-        Console.WriteLine($"{"transport",-9} {"size",6} {"records",9} {"C# M/s",8} {"C M/s",8} {"C#/C",6} {"C# ns",7} {"C ns",7} {"alloc B",8} {"ok",3}");
+        Console.WriteLine("C#: RingBuffer/PerfBuffer.Consume() with a delegate handler; C# struct: Consume(ref handler) with a struct handler");
+        Console.WriteLine($"{"transport",-9} {"size",6} {"records",9} {"C# M/s",8} {"struct",8} {"C M/s",8} {"C#/C",6} {"struct/C",8} {"C# ns",7} {"C ns",7} {"alloc B",8} {"ok",3}");
         foreach (var r in results)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Transport,-9} {r.RecordSize,6} {r.RecordsPerRound,9} {r.CSharpMillionPerSecond,8:F1} {r.CMillionPerSecond,8:F1} {r.Ratio,6:F2} {r.CSharpNsPerRecord,7:F2} {r.CNsPerRecord,7:F2} {r.CSharpAllocatedBytes,8} {(r.ChecksumsOk ? "yes" : "NO"),3}"));
+                $"{r.Transport,-9} {r.RecordSize,6} {r.RecordsPerRound,9} {r.CSharpMillionPerSecond,8:F1} {r.CSharpStructMillionPerSecond,8:F1} {r.CMillionPerSecond,8:F1} {r.Ratio,6:F2} {r.StructRatio,8:F2} {r.CSharpNsPerRecord,7:F2} {r.CNsPerRecord,7:F2} {r.CSharpAllocatedBytes,8} {(r.ChecksumsOk ? "yes" : "NO"),3}"));
     }
 
     private static void WriteJson(List<DrainResult> results, int rounds)
@@ -97,7 +98,9 @@ internal static class BenchCommand
             w.WriteNumber("records_per_round", r.RecordsPerRound);
             w.WriteNumber("csharp_million_per_s", Math.Round(r.CSharpMillionPerSecond, 2));
             w.WriteNumber("c_million_per_s", Math.Round(r.CMillionPerSecond, 2));
+            w.WriteNumber("csharp_struct_million_per_s", Math.Round(r.CSharpStructMillionPerSecond, 2));
             w.WriteNumber("ratio", Math.Round(r.Ratio, 3));
+            w.WriteNumber("ratio_struct", Math.Round(r.StructRatio, 3));
             w.WriteNumber("csharp_ns_per_record", Math.Round(r.CSharpNsPerRecord, 3));
             w.WriteNumber("c_ns_per_record", Math.Round(r.CNsPerRecord, 3));
             w.WriteNumber("csharp_allocated_bytes", r.CSharpAllocatedBytes);

@@ -7,6 +7,7 @@ internal sealed record DrainResult(
     long RecordsPerRound,
     int Rounds,
     double CSharpNsPerRecord,
+    double CSharpStructNsPerRecord,
     double CNsPerRecord,
     long CSharpAllocatedBytes,
     bool ChecksumsOk,
@@ -14,7 +15,10 @@ internal sealed record DrainResult(
     string Notification)
 {
     internal double CSharpMillionPerSecond => 1e3 / CSharpNsPerRecord;
+    internal double CSharpStructMillionPerSecond => 1e3 / CSharpStructNsPerRecord;
     internal double CMillionPerSecond => 1e3 / CNsPerRecord;
     /// <summary>C# throughput over C throughput: above 1 means C# drains faster.</summary>
     internal double Ratio => CNsPerRecord / CSharpNsPerRecord;
+    /// <summary>The same for the struct-handler path (<c>Consume&lt;THandler&gt;</c>).</summary>
+    internal double StructRatio => CNsPerRecord / CSharpStructNsPerRecord;
 }

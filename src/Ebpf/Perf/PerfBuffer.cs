@@ -246,6 +246,30 @@ public sealed class PerfBuffer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drains every CPU's buffer without waiting, like <see cref="Consume()"/>, but hands samples and losses to
+    /// <paramref name="handler"/> instead of the constructor's delegates. With a struct handler the JIT specialises the
+    /// walk for it, so the per-record calls are direct and can be inlined: the fastest way to consume.
+    /// </summary>
+    public int Consume<THandler>(ref THandler handler) where THandler : struct, IPerfBufferHandler
+    {
+        EnterReader();
+        try
+        {
+            long handled = 0;
+            foreach (var buffer in _buffers)
+            {
+                handled += buffer.Ring.Drain(ref handler, _gate);
+                if (_gate.IsClosed) break;
+            }
+            return Clamp(handled);
+        }
+        finally
+        {
+            ExitReader();
+        }
+    }
+
     /// <summary>Drains buffer <paramref name="index"/> (not a CPU number: see <see cref="BufferCpu"/>) without waiting (libbpf <c>perf_buffer__consume_buffer</c>).</summary>
     public int ConsumeBuffer(int index)
     {

@@ -53,7 +53,7 @@ internal sealed unsafe class PerfRing
         _size = size;
         _mask = size - 1;
         // A record is at most 65535 bytes (u16 size) and at most the data area: the only copy is into this buffer.
-        _scratch = new byte[(int)Math.Min(size, ushort.MaxValue + 1UL)];
+        _scratch = GC.AllocateArray<byte>((int)Math.Min(size, ushort.MaxValue + 1UL), pinned: true);
     }
 
     /// <summary>The CPU number this ring belongs to.</summary>
@@ -83,6 +83,13 @@ internal sealed unsafe class PerfRing
     /// </summary>
     internal long Drain(PerfSampleHandler onSample, PerfLostHandler? onLost, ReaderGate? gate, PerfDrainStop? stop = null)
     {
+        var adapter = new DelegatePerfHandler(onSample, onLost);
+        return Drain(ref adapter, gate, stop);
+    }
+
+    /// <inheritdoc cref="Drain(PerfSampleHandler, PerfLostHandler?, ReaderGate?, PerfDrainStop?)"/>
+    internal long Drain<THandler>(ref THandler handler, ReaderGate? gate, PerfDrainStop? stop = null) where THandler : struct, IPerfBufferHandler
+    {
         ulong* headPtr = (ulong*)(_meta + DataHeadOffset);
         ulong* tailPtr = (ulong*)(_meta + DataTailOffset);
         // SAFETY: both fields are in the metadata page, mapped for as long as the caller holds the reader gate.
@@ -93,9 +100,13 @@ internal sealed unsafe class PerfRing
         if (head == tail) return 0;
 
         long handled = 0;
+        // Fields in locals: the handler's writes through its ref would otherwise make the JIT reload them per record.
+        byte* data = _data;
+        ulong size = _size, mask = _mask;
+        int cpu = Cpu;
         try
         {
-            if (head - tail > _size || (tail & 7) != 0)
+            if (head - tail > size || (tail & 7) != 0)
             {
                 DiscardTo(ref tail, head);
                 return 0;
@@ -103,10 +114,10 @@ internal sealed unsafe class PerfRing
             while (tail != head)
             {
                 ulong available = head - tail;
-                ulong offset = tail & _mask;
+                ulong offset = tail & mask;
                 // SAFETY: offset < _size and is 8-aligned, _size is a power of two ≥ 8, so the 8-byte header lies inside
                 // the data area (the kernel never splits a header across the end: records are 8-byte aligned).
-                byte* at = _data + offset;
+                byte* at = data + offset;
                 uint type = *(uint*)at;
                 uint recordSize = *(ushort*)(at + 6);
                 if (recordSize < HeaderSize || (recordSize & 7) != 0 || recordSize > available)
@@ -115,42 +126,43 @@ internal sealed unsafe class PerfRing
                     break;
                 }
                 // SAFETY: recordSize ≤ available ≤ _size, so a record that fits before the end is inside the data area;
-                // one that wraps is copied from two in-bounds pieces. Space before data_tail is never rewritten by the
-                // kernel, so the span stays stable until we publish the new tail after the handler returns.
-                ReadOnlySpan<byte> record = offset + recordSize <= _size
-                    ? new ReadOnlySpan<byte>(at, (int)recordSize)
-                    : CopyWrapped(offset, (int)recordSize);
+                // one that wraps is copied from two in-bounds pieces into the pinned scratch buffer. Space before
+                // data_tail is never rewritten by the kernel, so it stays stable until we publish the new tail.
+                byte* record = offset + recordSize <= size ? at : CopyWrapped(offset, (int)recordSize);
                 tail += recordSize;
 
-                switch (type)
+                if (type == PERF_RECORD_SAMPLE)
                 {
-                    case PERF_RECORD_SAMPLE:
-                        uint rawSize = recordSize >= SampleRawOffset ? System.Runtime.InteropServices.MemoryMarshal.Read<uint>(record[HeaderSize..]) : uint.MaxValue;
-                        if (rawSize > recordSize - SampleRawOffset)
-                        {
-                            Volatile.Write(ref _corrupt, _corrupt + 1);
-                            Volatile.Write(ref _discardedBytes, _discardedBytes + recordSize);
-                            break;
-                        }
+                    // SAFETY: the u32 raw size at +8 is inside the record when recordSize >= 12.
+                    uint rawSize = recordSize >= SampleRawOffset ? *(uint*)(record + HeaderSize) : 0;
+                    if (recordSize < SampleRawOffset || rawSize > recordSize - SampleRawOffset)
+                    {
+                        CountCorrupt(recordSize);
+                    }
+                    else
+                    {
                         handled++;
-                        onSample(Cpu, record.Slice(SampleRawOffset, (int)rawSize));
-                        break;
-                    case PERF_RECORD_LOST:
-                        if (recordSize < LostRecordSize)
-                        {
-                            Volatile.Write(ref _corrupt, _corrupt + 1);
-                            Volatile.Write(ref _discardedBytes, _discardedBytes + recordSize);
-                            break;
-                        }
-                        ulong lost = System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(record[16..]); // u64 id at 8, u64 lost at 16
+                        handler.OnSample(cpu, new ReadOnlySpan<byte>(record + SampleRawOffset, (int)rawSize));
+                    }
+                }
+                else if (type == PERF_RECORD_LOST)
+                {
+                    if (recordSize < LostRecordSize)
+                    {
+                        CountCorrupt(recordSize);
+                    }
+                    else
+                    {
+                        ulong lost = *(ulong*)(record + 16); // u64 id at 8, u64 lost at 16 (bcc#1496 read the wrong one)
                         Volatile.Write(ref _lost, _lost + lost);
                         handled++;
-                        onLost?.Invoke(Cpu, lost);
-                        break;
-                    default:
-                        // SW_BPF_OUTPUT events only produce SAMPLE and LOST; anything else is skipped and counted.
-                        Volatile.Write(ref _unknown, _unknown + 1);
-                        break;
+                        handler.OnLost(cpu, lost);
+                    }
+                }
+                else
+                {
+                    // SW_BPF_OUTPUT events only produce SAMPLE and LOST; anything else is skipped and counted.
+                    Volatile.Write(ref _unknown, _unknown + 1);
                 }
                 if ((gate is not null && gate.IsClosed) || (stop is not null && stop.Requested)) break;
             }
@@ -165,13 +177,20 @@ internal sealed unsafe class PerfRing
         return handled;
     }
 
-    private ReadOnlySpan<byte> CopyWrapped(ulong offset, int length)
+    private byte* CopyWrapped(ulong offset, int length)
     {
         int first = (int)(_size - offset);
-        // SAFETY: [offset, _size) and [0, length - first) are inside the data area; length ≤ _scratch.Length.
+        // SAFETY: [offset, _size) and [0, length - first) are inside the data area; length ≤ _scratch.Length. The scratch
+        // array is allocated pinned, so the pointer stays valid for the handler's call.
         new ReadOnlySpan<byte>(_data + offset, first).CopyTo(_scratch);
         new ReadOnlySpan<byte>(_data, length - first).CopyTo(_scratch.AsSpan(first));
-        return new ReadOnlySpan<byte>(_scratch, 0, length);
+        return (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scratch));
+    }
+
+    private void CountCorrupt(uint recordSize)
+    {
+        Volatile.Write(ref _corrupt, _corrupt + 1);
+        Volatile.Write(ref _discardedBytes, _discardedBytes + recordSize);
     }
 
     private void DiscardTo(ref ulong tail, ulong head)

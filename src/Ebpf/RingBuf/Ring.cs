@@ -172,6 +172,13 @@ public sealed unsafe class Ring
     /// <exception cref="InvalidDataException">A header claims a length that cannot be a record of this ring.</exception>
     internal long Drain(RingBufferHandler handler, long max, out int stop)
     {
+        var adapter = new DelegateRingHandler(handler);
+        return Drain(ref adapter, max, out stop);
+    }
+
+    /// <inheritdoc cref="Drain(RingBufferHandler, long, out int)"/>
+    internal long Drain<THandler>(ref THandler handler, long max, out int stop) where THandler : struct, IRingBufferHandler
+    {
         stop = 0;
         long count = 0, discarded = 0;
         // SAFETY: the caller holds the gate, so the consumer page (RW, one page) and the producer page + data (RO,
@@ -179,23 +186,28 @@ public sealed unsafe class Ring
         ulong cons = Volatile.Read(ref *_consumerPos);
         ulong published = cons;
         int sincePublish = 0;
+        // Fields in locals: the handler's writes through its ref would otherwise make the JIT reload them per record.
+        byte* data = _data;
+        ulong mask = _mask, size = Size;
+        int publishInterval = _publishInterval;
+        ulong* producerPos = _producerPos, consumerPos = _consumerPos;
         try
         {
             while (true)
             {
                 // SAFETY: acquire pairs with the kernel's smp_store_release of producer_pos after writing the header.
-                ulong prod = Volatile.Read(ref *_producerPos);
+                ulong prod = Volatile.Read(ref *producerPos);
                 while (cons < prod)
                 {
                     // SAFETY: (cons & _mask) < Size, and the data is mapped twice, so Size bytes from here are mapped.
-                    byte* header = _data + (cons & _mask);
+                    byte* header = data + (cons & mask);
                     // SAFETY: acquire load of len pairs with the kernel's xchg that clears BUSY in ringbuf_commit,
                     // so the payload written before the commit is visible once BUSY reads clear (cilium/ebpf#1375).
                     uint len = Volatile.Read(ref *(uint*)header);
                     if (RingRecordHeader.IsBusy(len)) return count;
                     ulong footprint = RingRecordHeader.Footprint(len);
                     // Bound the length before using it: a corrupt header must not send the span outside the mapping.
-                    if (footprint > Size || footprint > prod - cons)
+                    if (footprint > size || footprint > prod - cons)
                         throw new InvalidDataException(
                             $"Ring buffer map '{MapName}': the record at position {cons} claims {len & RingRecordHeader.LengthMask} bytes, " +
                             $"but the ring holds {Size} bytes and only {prod - cons} are published. The ring is corrupt; consumption stopped there.");
@@ -208,17 +220,17 @@ public sealed unsafe class Ring
                     {
                         count++;
                         // SAFETY: header + 8 .. + 8 + payload lies within footprint <= Size bytes of the twice-mapped data.
-                        int result = handler(new ReadOnlySpan<byte>(header + RingRecordHeader.Size, RingRecordHeader.PayloadLength(len)));
+                        int result = handler.OnRecord(new ReadOnlySpan<byte>(header + RingRecordHeader.Size, RingRecordHeader.PayloadLength(len)));
                         if (result != 0)
                         {
                             stop = result;
                             return count;
                         }
                     }
-                    if (++sincePublish >= _publishInterval)
+                    if (++sincePublish >= publishInterval)
                     {
                         // SAFETY: release store pairs with the kernel's smp_load_acquire of consumer_pos when reserving.
-                        Volatile.Write(ref *_consumerPos, cons);
+                        Volatile.Write(ref *consumerPos, cons);
                         published = cons;
                         sincePublish = 0;
                     }
@@ -226,20 +238,20 @@ public sealed unsafe class Ring
                 }
                 if (published != cons)
                 {
-                    Volatile.Write(ref *_consumerPos, cons);
+                    Volatile.Write(ref *consumerPos, cons);
                     published = cons;
                 }
                 // Caught up. Full fence between publishing consumer_pos and re-reading producer_pos: without it a
                 // commit racing with this check can see our old position and skip the wake-up while we see its old
                 // producer_pos and go to sleep (the lost wake-up of aya#1598).
                 Interlocked.MemoryBarrier();
-                if (Volatile.Read(ref *_producerPos) == cons) return count;
+                if (Volatile.Read(ref *producerPos) == cons) return count;
             }
         }
         finally
         {
             // Records handed out are consumed even when the handler stopped or threw (libbpf does the same).
-            if (published != cons) Volatile.Write(ref *_consumerPos, cons);
+            if (published != cons) Volatile.Write(ref *consumerPos, cons);
             if (count != 0) Interlocked.Add(ref _records, count);
             if (discarded != 0) Interlocked.Add(ref _discarded, discarded);
         }

@@ -197,6 +197,31 @@ public sealed class RingBuffer : IDisposable
     /// <inheritdoc/>
     public override string ToString() => Describe();
 
+    /// <summary>
+    /// Drains every ring without waiting, like <see cref="Consume"/>, but hands each record to <paramref name="handler"/>
+    /// instead of the rings' own handlers. With a struct handler the JIT specialises the walk for it, so the per-record
+    /// call is direct and can be inlined: the fastest way to consume. Same stop and exception rules.
+    /// </summary>
+    public int Consume<THandler>(ref THandler handler) where THandler : struct, IRingBufferHandler
+    {
+        EnterConsumer();
+        try
+        {
+            long total = 0;
+            foreach (var ring in Volatile.Read(ref _rings))
+            {
+                total += ring.Drain(ref handler, long.MaxValue, out int stop);
+                if (stop != 0) return stop;
+                if (_gate.IsClosed) break;
+            }
+            return Clamp(total);
+        }
+        finally
+        {
+            ExitConsumer();
+        }
+    }
+
     internal int ConsumeRing(Ring ring, long max)
     {
         EnterConsumer();
