@@ -46,6 +46,17 @@ public sealed class ToolProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode
+    {
+        get
+        {
+            _process.WaitForExit(); // drains the async output readers
+            return _process.ExitCode;
+        }
+    }
+
     /// <summary>Waits until a stderr line contains <paramref name="text"/>; fails with the tool's output otherwise.</summary>
     public void WaitForStderr(string text, TimeSpan timeout) =>
         WaitUntil(() => _stderr.Any(l => l.Contains(text, StringComparison.Ordinal)), timeout, $"stderr line containing '{text}'");

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Ebpf.KernelTests.Infrastructure;
+
+namespace Ebpf.KernelTests.Bench;
+
+/// <summary>`ebpf bench drain --json` on a tiny run: the plumbing (C reference loaded, both consumers drained the same
+/// maps, checksums matched, nothing allocated), not the speed.</summary>
+public sealed class BenchDrainPlumbingTests
+{
+    [Fact]
+    public void A_tiny_drain_run_reports_both_consumers_for_both_transports()
+    {
+        KernelGuard.RequireRoot();
+        string cref = CReferencePath();
+        using var tool = new ToolProcess("bench", "drain", "--json", "--records", "3000", "--rounds", "2", "--sizes", "64", "--cref", cref);
+        tool.WaitUntil(() => tool.HasExited, TimeSpan.FromSeconds(120), "the bench to finish");
+        Assert.True(tool.ExitCode == 0, $"exit {tool.ExitCode}\n{tool.Stderr}");
+        using var doc = JsonDocument.Parse(string.Join('\n', tool.StdoutLines));
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(["ringbuf", "perf"], results.Select(r => r.GetProperty("transport").GetString()));
+        foreach (var r in results)
+        {
+            Assert.Equal(64, r.GetProperty("record_size").GetInt32());
+            Assert.True(r.GetProperty("checksums_ok").GetBoolean(), r.ToString());
+            Assert.True(r.GetProperty("csharp_million_per_s").GetDouble() > 0);
+            Assert.True(r.GetProperty("c_million_per_s").GetDouble() > 0);
+            Assert.Equal(0, r.GetProperty("csharp_allocated_bytes").GetInt64());
+            Assert.Equal(0, r.GetProperty("lost").GetInt64());
+        }
+    }
+
+    /// <summary>The C reference library; CI builds it (.ci/run runs scripts/build-c-reference.sh).</summary>
+    private static string CReferencePath()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ebpf.Net.slnx"))) dir = dir.Parent;
+        string path = Path.Combine(dir?.FullName ?? ".", "bench", "c-reference", "build", "libebpf_cref.so");
+        if (!File.Exists(path))
+            KernelGuard.Unavailable($"the libbpf C reference is not built ({path}); run scripts/build-c-reference.sh (needs clang, libbpf-dev, pkg-config)");
+        return path;
+    }
+}
