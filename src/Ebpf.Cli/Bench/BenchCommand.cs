@@ -78,7 +78,7 @@ internal static class BenchCommand
     private static void WriteJson(List<DrainResult> results, int rounds)
     {
         var machine = MachineInfo.Current();
-        using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
+        using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
         w.WriteString("mode", "drain");
         w.WriteNumber("rounds", rounds);

@@ -17,7 +17,8 @@ internal sealed class UnlinkOutput : IDisposable
         _stream = stream;
         _json = json;
         _text = new StreamWriter(stream) { AutoFlush = false };
-        _writer = new Utf8JsonWriter(_buffer);
+        // Relaxed escaping: file names stay readable (the output is a terminal or a pipe, never HTML).
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     internal void Header()
