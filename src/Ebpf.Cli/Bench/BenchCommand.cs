@@ -13,7 +13,100 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Measure Ebpf.Net's ring and perf buffer consumers against libbpf's C consumers in one run.");
         command.Subcommands.Add(CreateDrain());
+        command.Subcommands.Add(CreateStream());
         return command;
+    }
+
+    private static Command CreateStream()
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var transport = new Option<string>("--transport") { Description = "ringbuf, perf or both.", DefaultValueFactory = _ => "both" };
+        transport.AcceptOnlyFromAmong("ringbuf", "perf", "both");
+        var size = new Option<int>("--size") { Description = "Record size in bytes (a power of two, 16 to 1024).", DefaultValueFactory = _ => 64 };
+        var batch = new Option<int>("--batch") { Description = "Records per producer syscall.", DefaultValueFactory = _ => 1 };
+        var producers = new Option<int>("--producers") { Description = "Producer threads calling getpgid().", DefaultValueFactory = _ => 1 };
+        var seconds = new Option<double>("--seconds") { Description = "Duration of each run.", DefaultValueFactory = _ => 2 };
+        var wakeupEvery = new Option<int>("--wakeup-every") { Description = "Ring buffer: 0 = adaptive wake-up; N = wake the consumer every Nth record only.", DefaultValueFactory = _ => 0 };
+        var perfWakeup = new Option<int>("--perf-wakeup") { Description = "Perf buffer: records per wake-up (wakeup_events).", DefaultValueFactory = _ => 1 };
+        var perfPages = new Option<int>("--perf-pages") { Description = "Perf buffer pages per CPU (a power of two).", DefaultValueFactory = _ => 256 };
+        var cref = new Option<string?>("--cref") { Description = "Path of libebpf_cref.so." };
+        var command = new Command("stream", "Producers and one consumer for a fixed time: received/s, dropped/s, consumer CPU, latency; C and C#.")
+        {
+            json, transport, size, batch, producers, seconds, wakeupEvery, perfWakeup, perfPages, cref,
+        };
+        command.SetAction(parse =>
+        {
+            CRef.Use(parse.GetValue(cref) ?? CRef.DefaultPath());
+            using var obj = new BenchObject();
+            var rows = new List<(StreamBenchmark.Settings Settings, StreamResult Result)>();
+            string which = parse.GetValue(transport)!;
+            foreach (string t in which == "both" ? BothTransports : [which])
+            {
+                var settings = new StreamBenchmark.Settings(t, parse.GetValue(size), parse.GetValue(batch), parse.GetValue(producers),
+                    (int)(parse.GetValue(seconds) * 1000), parse.GetValue(wakeupEvery), parse.GetValue(perfWakeup), parse.GetValue(perfPages));
+                rows.Add((settings, StreamBenchmark.RunC(obj.Path, settings)));
+                rows.Add((settings, StreamBenchmark.RunCSharp(obj.Path, settings)));
+            }
+            if (parse.GetValue(json)) WriteStreamJson(rows);
+            else WriteStreamTable(rows);
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Notification(StreamBenchmark.Settings s) => s.Transport == "perf"
+        ? $"wakeup_events {s.PerfWakeup}"
+        : s.WakeupEvery == 0 ? "adaptive wake-up" : $"wake every {s.WakeupEvery}th record";
+
+    private static void WriteStreamTable(List<(StreamBenchmark.Settings Settings, StreamResult Result)> rows)
+    {
+        Console.WriteLine($"stream: machine {MachineInfo.Current()}");
+        Console.WriteLine($"{"transport",-9} {"consumer",-14} {"notification",-22} {"recv/s",11} {"drop/s",9} {"cpu ns/rec",10} {"lat mean",9} {"p50",8} {"p99",8} {"p99.9",8} {"max",9}");
+        foreach (var (s, r) in rows)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{s.Transport,-9} {r.Consumer,-14} {Notification(s),-22} {r.ReceivedPerSecond,11:F0} {r.DroppedPerSecond,9:F0} {r.CpuNsPerRecord,10:F0} {r.LatencyMeanNs,9:F0} {Show(r.LatencyP50Ns),8} {Show(r.LatencyP99Ns),8} {Show(r.LatencyP999Ns),8} {r.LatencyMaxNs,9}"));
+        Console.WriteLine("latency in ns: consumer CLOCK_MONOTONIC minus bpf_ktime_get_ns() for every 64th record; the C reference reports mean and max only");
+    }
+
+    private static string Show(long? ns) => ns?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    private static void WriteStreamJson(List<(StreamBenchmark.Settings Settings, StreamResult Result)> rows)
+    {
+        var machine = MachineInfo.Current();
+        using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        w.WriteStartObject();
+        w.WriteString("mode", "stream");
+        w.WriteString("machine", machine.ToString());
+        w.WriteStartArray("results");
+        foreach (var (s, r) in rows)
+        {
+            w.WriteStartObject();
+            w.WriteString("transport", s.Transport);
+            w.WriteString("consumer", r.Consumer);
+            w.WriteString("notification", Notification(s));
+            w.WriteNumber("record_size", s.RecordSize);
+            w.WriteNumber("batch", s.Batch);
+            w.WriteNumber("producers", s.Producers);
+            w.WriteNumber("received", r.Received);
+            w.WriteNumber("emitted", r.Emitted);
+            w.WriteNumber("dropped", r.Dropped);
+            w.WriteNumber("lost", r.Lost);
+            w.WriteNumber("wall_ns", r.WallNs);
+            w.WriteNumber("consumer_cpu_ns", r.ConsumerCpuNs);
+            w.WriteNumber("received_per_s", Math.Round(r.ReceivedPerSecond));
+            w.WriteNumber("dropped_per_s", Math.Round(r.DroppedPerSecond));
+            w.WriteNumber("latency_samples", r.LatencySamples);
+            w.WriteNumber("latency_mean_ns", Math.Round(r.LatencyMeanNs));
+            w.WriteNumber("latency_max_ns", r.LatencyMaxNs);
+            if (r.LatencyP50Ns is { } p50) w.WriteNumber("latency_p50_ns", p50);
+            if (r.LatencyP99Ns is { } p99) w.WriteNumber("latency_p99_ns", p99);
+            if (r.LatencyP999Ns is { } p999) w.WriteNumber("latency_p999_ns", p999);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        Console.WriteLine();
     }
 
     private static Command CreateDrain()

@@ -29,6 +29,27 @@ public sealed class BenchDrainPlumbingTests
         }
     }
 
+    [Fact]
+    public void A_short_stream_run_reports_c_and_csharp_for_both_transports()
+    {
+        KernelGuard.RequireRoot();
+        using var tool = new ToolProcess("bench", "stream", "--json", "--seconds", "0.3", "--cref", CReferencePath());
+        tool.WaitUntil(() => tool.HasExited, TimeSpan.FromSeconds(120), "the bench to finish");
+        Assert.True(tool.ExitCode == 0, $"exit {tool.ExitCode}\n{tool.Stderr}");
+        using var doc = JsonDocument.Parse(string.Join('\n', tool.StdoutLines));
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(4, results.Count);
+        Assert.Equal(["ringbuf", "ringbuf", "perf", "perf"], results.Select(r => r.GetProperty("transport").GetString()));
+        foreach (var r in results)
+        {
+            // Every record the BPF side emitted during the run was received: nothing lost without being counted.
+            Assert.True(r.GetProperty("received").GetInt64() > 0, r.ToString());
+            Assert.Equal(r.GetProperty("emitted").GetInt64(), r.GetProperty("received").GetInt64());
+            Assert.True(r.GetProperty("consumer_cpu_ns").GetInt64() > 0);
+            Assert.False(string.IsNullOrEmpty(r.GetProperty("notification").GetString()));
+        }
+    }
+
     /// <summary>The C reference library; CI builds it (.ci/run runs scripts/build-c-reference.sh).</summary>
     private static string CReferencePath()
     {

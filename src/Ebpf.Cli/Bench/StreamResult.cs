@@ -1,0 +1,23 @@
+namespace Ebpf.Cli.Bench;
+
+/// <summary>One consumer's stream run: what arrived, what the BPF side dropped, what it cost, how late records were.</summary>
+internal sealed record StreamResult(
+    string Consumer,
+    long Received,
+    long Emitted,
+    long Dropped,
+    long Lost,
+    long WallNs,
+    long ConsumerCpuNs,
+    long LatencySamples,
+    double LatencyMeanNs,
+    long LatencyMaxNs,
+    long? LatencyP50Ns,
+    long? LatencyP99Ns,
+    long? LatencyP999Ns)
+{
+    internal double ReceivedPerSecond => Received * 1e9 / WallNs;
+    internal double DroppedPerSecond => (Dropped + Lost) * 1e9 / WallNs;
+    /// <summary>Consumer CPU time per received record.</summary>
+    internal double CpuNsPerRecord => Received == 0 ? 0 : (double)ConsumerCpuNs / Received;
+}
