@@ -14,7 +14,92 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure Ebpf.Net's ring and perf buffer consumers against libbpf's C consumers in one run.");
         command.Subcommands.Add(CreateDrain());
         command.Subcommands.Add(CreateStream());
+        command.Subcommands.Add(CreateQuestions());
         return command;
+    }
+
+    private static Command CreateQuestions()
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
+        var burst = new Option<long>("--burst") { Description = "Records in the burst for the memory question.", DefaultValueFactory = _ => 100_000 };
+        var command = new Command("questions", "The lesson's questions: memory per transport for a burst, order across CPUs, the cost of bpf_ringbuf_query.")
+        {
+            json, burst,
+        };
+        command.SetAction(parse =>
+        {
+            using var obj = new BenchObject();
+            long records = parse.GetValue(burst);
+            if (records < 2) throw new ArgumentException("--burst must be at least 2.");
+            var memory = new[] { QuestionsBenchmark.Memory(obj.Path, records, 64, spread: true), QuestionsBenchmark.Memory(obj.Path, records, 64, spread: false) };
+            var order = new[] { QuestionsBenchmark.Order(obj.Path, "ringbuf", 200_000), QuestionsBenchmark.Order(obj.Path, "perf", 200_000) };
+            var query = new[] { QuestionsBenchmark.Query(obj.Path, full: false, 1_000_000), QuestionsBenchmark.Query(obj.Path, full: true, 1_000_000) };
+            if (parse.GetValue(json)) WriteQuestionsJson(memory, order, query);
+            else WriteQuestionsTable(memory, order, query);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void WriteQuestionsTable(QuestionsBenchmark.MemoryAnswer[] memory, QuestionsBenchmark.OrderAnswer[] order, QuestionsBenchmark.QueryAnswer[] query)
+    {
+        Console.WriteLine($"machine: {MachineInfo.Current()}");
+        Console.WriteLine("1. memory to absorb a burst with no consumer and no drop (smallest power-of-two sizes that worked)");
+        Console.WriteLine($"   {"burst",-22} {"records",8} {"size",5} {"ringbuf",12} {"perf per CPU",13} {"perf total",12} {"perf/ringbuf",12}");
+        foreach (var m in memory)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   {m.Burst,-22} {m.Records,8} {m.RecordSize,5} {Kib(m.RingBytes),12} {Kib(m.PerfBytesPerCpu),13} {Kib(m.PerfBytes),12} {(double)m.PerfBytes / m.RingBytes,12:F1}"));
+        Console.WriteLine("2. order: producers on every CPU at once; records whose timestamp is earlier than the previous one received");
+        foreach (var o in order)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   {o.Transport,-8} received {o.Received,9}  out of order {o.OutOfOrder,9} ({100.0 * o.OutOfOrder / Math.Max(1, o.Received):F2}%)"));
+        Console.WriteLine("3. bpf_ringbuf_query(BPF_RB_AVAIL_DATA) before each reserve: producer ns per record (kernel run statistics)");
+        foreach (var q in query)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   ring {q.RingState,-9} without {q.NsPerRecordWithout,7:F1} ns   with {q.NsPerRecordWith,7:F1} ns   ({q.NsPerRecordWith / q.NsPerRecordWithout:F2}x)"));
+    }
+
+    private static string Kib(ulong bytes) => $"{bytes / 1024} KiB";
+
+    private static void WriteQuestionsJson(QuestionsBenchmark.MemoryAnswer[] memory, QuestionsBenchmark.OrderAnswer[] order, QuestionsBenchmark.QueryAnswer[] query)
+    {
+        using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
+        w.WriteStartObject();
+        w.WriteString("mode", "questions");
+        w.WriteString("machine", MachineInfo.Current().ToString());
+        w.WriteStartArray("memory");
+        foreach (var m in memory)
+        {
+            w.WriteStartObject();
+            w.WriteString("burst", m.Burst);
+            w.WriteNumber("records", m.Records);
+            w.WriteNumber("record_size", m.RecordSize);
+            w.WriteNumber("ringbuf_bytes", m.RingBytes);
+            w.WriteNumber("perf_bytes_per_cpu", m.PerfBytesPerCpu);
+            w.WriteNumber("perf_bytes", m.PerfBytes);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("order");
+        foreach (var o in order)
+        {
+            w.WriteStartObject();
+            w.WriteString("transport", o.Transport);
+            w.WriteNumber("received", o.Received);
+            w.WriteNumber("out_of_order", o.OutOfOrder);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("ringbuf_query");
+        foreach (var q in query)
+        {
+            w.WriteStartObject();
+            w.WriteString("ring", q.RingState);
+            w.WriteNumber("ns_per_record_without", Math.Round(q.NsPerRecordWithout, 2));
+            w.WriteNumber("ns_per_record_with", Math.Round(q.NsPerRecordWith, 2));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        Console.WriteLine();
     }
 
     private static Command CreateStream()

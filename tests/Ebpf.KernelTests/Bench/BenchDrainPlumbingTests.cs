@@ -50,6 +50,30 @@ public sealed class BenchDrainPlumbingTests
         }
     }
 
+    [Fact]
+    public void The_lesson_questions_run_and_their_answers_are_consistent()
+    {
+        KernelGuard.RequireRoot();
+        using var tool = new ToolProcess("bench", "questions", "--json", "--burst", "4000");
+        tool.WaitUntil(() => tool.HasExited, TimeSpan.FromSeconds(120), "the bench to finish");
+        Assert.True(tool.ExitCode == 0, $"exit {tool.ExitCode}\n{tool.Stderr}");
+        using var doc = JsonDocument.Parse(string.Join('\n', tool.StdoutLines));
+        var memory = doc.RootElement.GetProperty("memory").EnumerateArray().ToList();
+        Assert.Equal(2, memory.Count);
+        foreach (var m in memory)
+        {
+            // Whatever the sizes, each must hold the burst's bytes.
+            long needed = 4000L * 64;
+            Assert.True(m.GetProperty("ringbuf_bytes").GetInt64() >= needed);
+            Assert.True(m.GetProperty("perf_bytes").GetInt64() >= needed);
+        }
+        // A burst on one CPU needs that CPU's buffer to hold it all, on every CPU.
+        Assert.True(memory[1].GetProperty("perf_bytes").GetInt64() >= memory[1].GetProperty("ringbuf_bytes").GetInt64());
+        var order = doc.RootElement.GetProperty("order").EnumerateArray().ToList();
+        Assert.All(order, o => Assert.True(o.GetProperty("received").GetInt64() > 0));
+        Assert.Equal(2, doc.RootElement.GetProperty("ringbuf_query").GetArrayLength());
+    }
+
     /// <summary>The C reference library; CI builds it (.ci/run runs scripts/build-c-reference.sh).</summary>
     private static string CReferencePath()
     {
