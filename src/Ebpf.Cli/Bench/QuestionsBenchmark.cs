@@ -46,7 +46,7 @@ internal static class QuestionsBenchmark
         var program = obj.Program("bench_fill");
         // The burst: every CPU fills at once, nobody consumes.
         Parallel.For(0, perCpu.Length, cpu => Fill(program, perCpu[cpu], cpu));
-        return ReadStats(obj).Dropped;
+        return BenchStats.Read(obj).Dropped;
     }
 
     /// <summary>Producers on every CPU at once, one consumer: how many records arrive with an earlier timestamp than the one before.</summary>
@@ -118,23 +118,6 @@ internal static class QuestionsBenchmark
             _ = program.TestRun(MemoryMarshal.AsBytes(new ReadOnlySpan<ulong>(ref n)), cpu);
             records -= (long)n;
         }
-    }
-
-    private static (ulong Emitted, ulong Dropped) ReadStats(BpfObject obj)
-    {
-        ulong emitted = 0, dropped = 0;
-        foreach (var s in obj.Map("stats").LookupPerCpu<uint, Stats>(0))
-        {
-            emitted += s.Emitted;
-            dropped += s.Dropped;
-        }
-        return (emitted, dropped);
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Stats
-    {
-        public ulong Attempted, Emitted, Dropped, AvailMax, Runs;
     }
 
     private sealed class OrderCounter

@@ -84,30 +84,12 @@ internal static class StreamBenchmark
         Run(WarmupMs); // untimed: the JIT reaches its final code for the poll loop and the handler
         sink.Reset();
         lost = 0;
-        var before = Stats(obj);
+        var before = BenchStats.Read(obj);
         var (wall, cpu) = Run(s.DurationMs);
-        var after = Stats(obj);
+        var after = BenchStats.Read(obj);
         var (mean, max, p50, p99, p999) = sink.Latency();
         return new StreamResult("C# (Ebpf.Net)", sink.Received, (long)(after.Emitted - before.Emitted), (long)(after.Dropped - before.Dropped),
             (long)lost, wall, cpu, sink.Samples, mean, max, p50, p99, p999);
-    }
-
-    private static BenchStats Stats(BpfObject obj)
-    {
-        var total = new BenchStats();
-        foreach (var cpu in obj.Map("stats").LookupPerCpu<uint, BenchStats>(0))
-        {
-            total.Emitted += cpu.Emitted;
-            total.Dropped += cpu.Dropped;
-        }
-        return total;
-    }
-
-    /// <summary><c>struct bench_stats</c> in bench/bench_record.h.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct BenchStats
-    {
-        public ulong Attempted, Emitted, Dropped, AvailMax, Runs;
     }
 
     /// <summary>Counts records and keeps the latency of every 64th one (preallocated: nothing allocated per record).</summary>
