@@ -16,19 +16,35 @@ internal sealed class UnlinkTracer : IDisposable
     private readonly UnlinkOutput _output;
     private ulong _received;
 
-    internal UnlinkTracer(EventTransport transport, uint pid, UnlinkOutput output)
+    private readonly uint _userSpacePid;
+
+    internal UnlinkTracer(EventTransport transport, UnlinkProbe probe, uint pid, UnlinkOutput output)
     {
         _output = output;
         Transport = transport;
-        string file = transport == EventTransport.RingBuf ? "unlinks.bpf.o" : "unlinks_perf.bpf.o";
+        Probe = probe;
+        bool ring = transport == EventTransport.RingBuf;
+        string file = probe == UnlinkProbe.Kprobe
+            ? (ring ? "lesson_unlinks.bpf.o" : "lesson_unlinks_perf.bpf.o")
+            : (ring ? "unlinks.bpf.o" : "unlinks_perf.bpf.o");
         var spec = BpfObjectSpec.FromBytes(EmbeddedObjects.Read(file), file);
-        if (pid != 0) spec.SetVariable("target_pid", pid);
+        // The tracepoint programs filter in the kernel; the lesson's kprobe program has no filter, so filter here.
+        if (pid != 0 && probe == UnlinkProbe.Tracepoint) spec.SetVariable("target_pid", pid);
+        else _userSpacePid = pid;
         _object = spec.Load();
         try
         {
-            _links.Add(_object.Program("unlinkat").Attach());
-            _links.Add(_object.Program("unlink").Attach());
-            _reader = EventReader.Open(_object.Map("events"), OnRecord, new EventReaderOptions { OnLost = output.Lost });
+            if (probe == UnlinkProbe.Kprobe)
+            {
+                _links.Add(_object.Program("do_unlinkat").Attach());
+            }
+            else
+            {
+                _links.Add(_object.Program("unlinkat").Attach());
+                _links.Add(_object.Program("unlink").Attach());
+            }
+            _reader = EventReader.Open(_object.Map(probe == UnlinkProbe.Kprobe && ring ? "rb" : "events"), OnRecord,
+                new EventReaderOptions { OnLost = output.Lost });
         }
         catch
         {
@@ -39,6 +55,8 @@ internal sealed class UnlinkTracer : IDisposable
 
     internal EventTransport Transport { get; }
 
+    internal UnlinkProbe Probe { get; }
+
     internal ulong Received => _received;
 
     /// <summary>Events the kernel side dropped (failed ring reservations or perf outputs) plus perf records lost.</summary>
@@ -47,7 +65,16 @@ internal sealed class UnlinkTracer : IDisposable
         get
         {
             ulong bpfSide = 0;
-            foreach (var perCpu in _object.Map("drops").LookupPerCpu<uint, ulong>(0)) bpfSide += perCpu;
+            if (Probe == UnlinkProbe.Kprobe)
+            {
+                // The lesson's programs count their failures in globals.
+                foreach (string counter in new[] { "skipped_full", "reserve_failed", "output_failed" })
+                    if (_object.Maps.ContainsKey(".bss") && TryRead(counter, out ulong n)) bpfSide += n;
+            }
+            else
+            {
+                foreach (var perCpu in _object.Map("drops").LookupPerCpu<uint, ulong>(0)) bpfSide += perCpu;
+            }
             return bpfSide + (_reader?.LostCount ?? 0);
         }
     }
@@ -70,11 +97,27 @@ internal sealed class UnlinkTracer : IDisposable
         }
     }
 
+    private bool TryRead(string variable, out ulong value)
+    {
+        try
+        {
+            value = _object.ReadVariable<ulong>(variable);
+            return true;
+        }
+        catch (KeyNotFoundException)
+        {
+            value = 0;
+            return false;
+        }
+    }
+
     private void OnRecord(ReadOnlySpan<byte> record)
     {
         if (record.Length < Marshal.SizeOf<UnlinkEvent>()) return;
+        var e = MemoryMarshal.Read<UnlinkEvent>(record);
+        if (_userSpacePid != 0 && e.Pid != _userSpacePid) return;
         _received++;
-        _output.Event(MemoryMarshal.Read<UnlinkEvent>(record));
+        _output.Event(e);
     }
 
     public void Dispose()

@@ -17,8 +17,14 @@ internal static class UnlinksCommand
             DefaultValueFactory = _ => "auto",
         };
         transport.AcceptOnlyFromAmong("ringbuf", "perf", "auto");
+        var probe = new Option<string>("--probe")
+        {
+            Description = "kprobe (the lesson's do_unlinkat program; --pid is then applied in user space), tracepoint, or auto (kprobe when the kernel can attach it).",
+            DefaultValueFactory = _ => "auto",
+        };
+        probe.AcceptOnlyFromAmong("kprobe", "tracepoint", "auto");
 
-        var command = new Command("unlinks", "Trace file deletions (unlink, unlinkat): TIME PID COMM FILENAME.") { json, pid, transport };
+        var command = new Command("unlinks", "Trace file deletions (unlink, unlinkat): TIME PID COMM FILENAME.") { json, pid, transport, probe };
         command.SetAction((parse, cancellationToken) =>
         {
             var chosen = parse.GetValue(transport) switch
@@ -27,19 +33,34 @@ internal static class UnlinksCommand
                 "perf" => EventTransport.PerfBuffer,
                 _ => EventReader.PreferredTransport(),
             };
-            return Task.FromResult(Run(chosen, parse.GetValue(pid), parse.GetValue(json), cancellationToken));
+            return Task.FromResult(Run(chosen, parse.GetValue(probe)!, parse.GetValue(pid), parse.GetValue(json), cancellationToken));
         });
         return command;
     }
 
-    private static int Run(EventTransport transport, uint pid, bool json, CancellationToken invocationToken)
+    private static UnlinkTracer Open(EventTransport transport, string probe, uint pid, UnlinkOutput output)
+    {
+        if (probe == "tracepoint") return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, output);
+        try
+        {
+            return new UnlinkTracer(transport, UnlinkProbe.Kprobe, pid, output);
+        }
+        catch (BpfFeatureNotSupportedException e) when (probe == "auto")
+        {
+            Console.Error.WriteLine($"kprobe unavailable ({e.Message.Split(". ")[0]}); using the syscall tracepoints instead.");
+            return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, output);
+        }
+    }
+
+    private static int Run(EventTransport transport, string probe, uint pid, bool json, CancellationToken invocationToken)
     {
         using var output = new UnlinkOutput(Console.OpenStandardOutput(), json);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
         // SIGINT is handled by System.CommandLine's token; SIGTERM (kill, systemd) should end as cleanly.
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
-        using var tracer = new UnlinkTracer(transport, pid, output);
-        Console.Error.WriteLine($"Tracing file deletions over the {(transport == EventTransport.RingBuf ? "ring buffer" : "perf buffer")}" +
+        using var tracer = Open(transport, probe, pid, output);
+        Console.Error.WriteLine($"Tracing file deletions with the {(tracer.Probe == UnlinkProbe.Kprobe ? "do_unlinkat kprobe" : "unlink/unlinkat tracepoints")} " +
+                                $"over the {(transport == EventTransport.RingBuf ? "ring buffer" : "perf buffer")}" +
                                 (pid != 0 ? $" for pid {pid}" : "") + ". Ctrl-C to stop.");
         output.Header();
         output.Flush();

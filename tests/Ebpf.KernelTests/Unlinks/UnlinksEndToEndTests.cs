@@ -96,4 +96,42 @@ public class UnlinksEndToEndTests
             dir.Delete(recursive: true);
         }
     }
+
+    private static bool KernelHasKprobes =>
+        Directory.Exists("/sys/bus/event_source/devices/kprobe") || File.Exists("/sys/kernel/tracing/kprobe_events");
+
+    [Fact]
+    public void Probe_kprobe_runs_the_lessons_program_or_says_the_kernel_cannot()
+    {
+        KernelGuard.RequireRoot();
+        using var tool = new ToolProcess("unlinks", "--json", "--probe", "kprobe");
+        if (KernelHasKprobes)
+        {
+            tool.WaitForStderr("do_unlinkat kprobe", TimeSpan.FromSeconds(60));
+            Assert.Equal(0, tool.Interrupt(TimeSpan.FromSeconds(15)));
+            return;
+        }
+        tool.WaitUntil(() => tool.HasExited, TimeSpan.FromSeconds(60), "the tool to refuse");
+        Assert.Equal(2, tool.ExitCode);
+        Assert.Contains("no kprobe support", tool.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", tool.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Probe_auto_says_which_probe_it_chose()
+    {
+        KernelGuard.RequireRoot();
+        using var tool = new ToolProcess("unlinks", "--json");
+        tool.WaitForStderr("Tracing file deletions", TimeSpan.FromSeconds(60));
+        if (!KernelHasKprobes)
+        {
+            Assert.Contains("kprobe unavailable", tool.Stderr, StringComparison.Ordinal);
+            Assert.Contains("unlink/unlinkat tracepoints", tool.Stderr, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("do_unlinkat kprobe", tool.Stderr, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, tool.Interrupt(TimeSpan.FromSeconds(15)));
+    }
 }
