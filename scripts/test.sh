@@ -15,7 +15,8 @@ status=0
 for project in Ebpf.Tests Ebpf.KernelTests; do
   exe="tests/$project/bin/$config/net10.0/$project"
   echo "=== $project"
-  "$exe" -noColor -result-xml "$out/$project.xml" "$@" || status=1
+  # The soak (10^8 events) is run by hand: "$exe" -trait Category=Soak
+  "$exe" -noColor -result-xml "$out/$project.xml" -trait- Category=Soak "$@" || status=1
 done
 
 # Sum the xunit result files (attributes of each <assembly> element).

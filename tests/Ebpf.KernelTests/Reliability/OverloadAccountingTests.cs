@@ -19,13 +19,21 @@ public sealed class OverloadAccountingTests
     private const int ModeRingReserve = 0, ModePerfOutput = 2;
 
     [Fact]
-    public void Ring_buffer_ten_million_attempts_balance_exactly()
+    public void Ring_buffer_ten_million_attempts_balance_exactly() => RingBufferAttemptsBalance(10_000_000);
+
+    /// <summary>The soak: 10^8 attempts. Excluded from the default run (scripts/test.sh passes -trait- Category=Soak);
+    /// run it with: tests/Ebpf.KernelTests/bin/Release/net10.0/Ebpf.KernelTests -trait Category=Soak</summary>
+    [Fact]
+    [Trait("Category", "Soak")]
+    public void Soak_ring_buffer_a_hundred_million_attempts_balance_exactly() => RingBufferAttemptsBalance(100_000_000);
+
+    private static void RingBufferAttemptsBalance(ulong attempts)
     {
         KernelGuard.RequireRoot();
         using var obj = LoadBench(ModeRingReserve, ringBytes: 1 << 20);
         var seen = new SeqChecker();
         using var ring = new RingBuffer(obj.Map("rb"), r => { seen.Add(MemoryMarshal.Read<ulong>(r)); return 0; });
-        var (runs, runCount) = Produce(obj, totalAttempts: 10_000_000, consume: () => SlowPoll(() => ring.Poll(1)));
+        var (runs, runCount) = Produce(obj, totalAttempts: attempts, consume: () => SlowPoll(() => ring.Poll(1)));
         ring.Consume();
 
         var stats = Stats(obj);
