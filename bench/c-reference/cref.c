@@ -35,7 +35,26 @@ struct tally {
 	int64_t latency_samples;
 	int64_t latency_sum_ns;
 	int64_t latency_max_ns;
+	int64_t *latencies;        /* stream: every sample, for percentiles (NULL in drains) */
+	int64_t latency_capacity;
 };
+
+#define LATENCY_CAPACITY (1 << 20)
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile of the first n sorted samples (nearest rank, as the C# side computes it). */
+static int64_t quantile(const int64_t *sorted, int64_t n, double q)
+{
+	int64_t i = (int64_t)(q * (double)n);
+
+	return n == 0 ? 0 : sorted[i < n ? i : n - 1];
+}
 
 struct cref {
 	struct bpf_object *obj;
@@ -551,6 +570,8 @@ static inline void touch_timed(struct tally *t, const void *data)
 	if ((r.seq & LATENCY_SAMPLE_MASK) == 0) {
 		int64_t latency = now_ns(CLOCK_MONOTONIC) - (int64_t)r.ts_ns;
 
+		if (t->latencies && t->latency_samples < t->latency_capacity)
+			t->latencies[t->latency_samples] = latency;
 		t->latency_samples++;
 		t->latency_sum_ns += latency;
 		if (latency > t->latency_max_ns)
@@ -610,6 +631,9 @@ int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t 
 		if (!ring)
 			return -errno;
 	}
+	/* Percentiles need every sample: without the buffer only mean and max are reported. */
+	h->tally.latencies = malloc(sizeof(int64_t) * LATENCY_CAPACITY);
+	h->tally.latency_capacity = h->tally.latencies ? LATENCY_CAPACITY : 0;
 	err = cref_read_stats(h, NULL, &emitted0, &dropped0, NULL, NULL);
 	if (err)
 		goto out;
@@ -667,8 +691,21 @@ int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t 
 	out->latency_samples = h->tally.latency_samples;
 	out->latency_sum_ns = h->tally.latency_sum_ns;
 	out->latency_max_ns = h->tally.latency_max_ns;
+	if (h->tally.latencies) {
+		int64_t n = h->tally.latency_samples < h->tally.latency_capacity ? h->tally.latency_samples
+										    : h->tally.latency_capacity;
+
+		qsort(h->tally.latencies, (size_t)n, sizeof(int64_t), cmp_i64);
+		out->latency_p50_ns = quantile(h->tally.latencies, n, 0.50);
+		out->latency_p99_ns = quantile(h->tally.latencies, n, 0.99);
+		out->latency_p999_ns = quantile(h->tally.latencies, n, 0.999);
+		free(h->tally.latencies);
+		h->tally.latencies = NULL;
+	}
 	out->checksum = (int64_t)h->tally.checksum;
 out:
+	free(h->tally.latencies);
+	h->tally.latencies = NULL;
 	bpf_link__destroy(link);
 	free(producers);
 	ring_buffer__free(ring);

@@ -88,7 +88,7 @@ CREF_API int cref_perfbuf_claim(cref *h);
 /* Drains the C perf buffer with perf_buffer__consume, timed like cref_drain_ringbuf. lost: PERF_RECORD_LOST sum. */
 CREF_API int cref_drain_perfbuf(cref *h, int64_t *records, int64_t *lost, int64_t *elapsed_ns, int64_t *checksum);
 
-/* Stream mode result. Every field int64_t, in this order. */
+/* Stream mode result. Every field int64_t, in this order (15 fields). */
 struct cref_stream_result {
 	int64_t received;        /* records the consumer callback saw */
 	int64_t emitted;         /* records the BPF side emitted during the run (stats delta) */
@@ -102,6 +102,9 @@ struct cref_stream_result {
 	int64_t latency_max_ns;
 	int64_t checksum;        /* sum of seq over received records */
 	int64_t wakeups;         /* poll calls that returned records */
+	int64_t latency_p50_ns;  /* nearest-rank percentiles of the sampled latencies (first 2^20 samples) */
+	int64_t latency_p99_ns;
+	int64_t latency_p999_ns;
 };
 
 /* Stream mode: attaches bench_stream (tracepoint syscalls/sys_enter_getpgid), starts producer_threads threads

@@ -150,7 +150,7 @@ internal static class BenchCommand
         foreach (var (s, r) in rows)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{s.Transport,-9} {r.Consumer,-14} {Notification(s),-22} {r.ReceivedPerSecond,11:F0} {r.DroppedPerSecond,9:F0} {r.CpuNsPerRecord,10:F0} {r.LatencyMeanNs,9:F0} {Show(r.LatencyP50Ns),8} {Show(r.LatencyP99Ns),8} {Show(r.LatencyP999Ns),8} {r.LatencyMaxNs,9}"));
-        Console.WriteLine("latency in ns: consumer CLOCK_MONOTONIC minus bpf_ktime_get_ns() for every 64th record; the C reference reports mean and max only");
+        Console.WriteLine("latency in ns: consumer CLOCK_MONOTONIC minus bpf_ktime_get_ns() for every 64th record (nearest-rank percentiles, both sides)");
     }
 
     private static string Show(long? ns) => ns?.ToString(CultureInfo.InvariantCulture) ?? "-";

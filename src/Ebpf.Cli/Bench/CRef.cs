@@ -52,11 +52,12 @@ internal static unsafe partial class CRef
     [LibraryImport(Library, EntryPoint = "cref_stream")]
     internal static partial int Stream(nint handle, int durationMs, int producerThreads, int perfWakeupEvents, long perfPagesPerCpu, out StreamResult result);
 
-    /// <summary><c>struct cref_stream_result</c>: twelve int64 fields in this order.</summary>
+    /// <summary><c>struct cref_stream_result</c>: fifteen int64 fields in this order.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StreamResult
     {
         internal long Received, Emitted, Dropped, Lost, ProducerCalls, WallNs, ConsumerCpuNs, LatencySamples, LatencySumNs, LatencyMaxNs, Checksum, Wakeups;
+        internal long LatencyP50Ns, LatencyP99Ns, LatencyP999Ns;
     }
 
     /// <summary>Throws when a cref call returned a negative errno.</summary>

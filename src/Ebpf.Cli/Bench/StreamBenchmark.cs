@@ -30,7 +30,7 @@ internal static class StreamBenchmark
             CRef.Check(CRef.Stream(h, s.DurationMs, s.Producers, s.PerfWakeup, s.PerfPages, out var r), "cref_stream");
             double mean = r.LatencySamples == 0 ? 0 : (double)r.LatencySumNs / r.LatencySamples;
             return new StreamResult("C (libbpf)", r.Received, r.Emitted, r.Dropped, r.Lost, r.WallNs, r.ConsumerCpuNs,
-                r.LatencySamples, mean, r.LatencyMaxNs, null, null, null);
+                r.LatencySamples, mean, r.LatencyMaxNs, r.LatencyP50Ns, r.LatencyP99Ns, r.LatencyP999Ns);
         }
         finally
         {
