@@ -60,7 +60,7 @@ internal static class BenchCommand
 
     private static void WriteQuestionsJson(QuestionsBenchmark.MemoryAnswer[] memory, QuestionsBenchmark.OrderAnswer[] order, QuestionsBenchmark.QueryAnswer[] query)
     {
-        using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
+        using var w = JsonOutput.Stdout();
         w.WriteStartObject();
         w.WriteString("mode", "questions");
         w.WriteString("machine", MachineInfo.Current().ToString());
@@ -158,7 +158,7 @@ internal static class BenchCommand
     private static void WriteStreamJson(List<(StreamBenchmark.Settings Settings, StreamResult Result)> rows)
     {
         var machine = MachineInfo.Current();
-        using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var w = JsonOutput.Stdout();
         w.WriteStartObject();
         w.WriteString("mode", "stream");
         w.WriteString("machine", machine.ToString());
@@ -256,7 +256,7 @@ internal static class BenchCommand
     private static void WriteJson(List<DrainResult> results, int rounds)
     {
         var machine = MachineInfo.Current();
-        using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var w = JsonOutput.Stdout();
         w.WriteStartObject();
         w.WriteString("mode", "drain");
         w.WriteNumber("rounds", rounds);

@@ -54,7 +54,7 @@ internal static class LoadCommand
 
     private static void WriteJson(string objectName, List<ProgramOutcome> results)
     {
-        using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var w = JsonOutput.Stdout(indented: true);
         w.WriteStartObject();
         w.WriteString("object", objectName);
         w.WriteStartArray("programs");

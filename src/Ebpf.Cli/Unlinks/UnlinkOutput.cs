@@ -17,8 +17,7 @@ internal sealed class UnlinkOutput : IDisposable
         _stream = stream;
         _json = json;
         _text = new StreamWriter(stream) { AutoFlush = false };
-        // Relaxed escaping: file names stay readable (the output is a terminal or a pipe, never HTML).
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        _writer = new Utf8JsonWriter(_buffer, JsonOutput.Options);
     }
 
     internal void Header()
