@@ -61,6 +61,7 @@ public sealed class LifecycleCycleTests
         int result = await poller.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
         watch.Stop();
         Assert.Equal(0, result);
+        TestContext.Current.TestOutputHelper?.WriteLine($"Dispose woke the blocked poll after {watch.Elapsed.TotalMilliseconds:F2} ms");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"woken after {watch.Elapsed.TotalMilliseconds} ms");
         Assert.Throws<ObjectDisposedException>(() => rb.Consume());
         rb.Dispose(); // double dispose is harmless
@@ -81,6 +82,7 @@ public sealed class LifecycleCycleTests
         int result = await poller.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
         watch.Stop();
         Assert.Equal(0, result);
+        TestContext.Current.TestOutputHelper?.WriteLine($"Dispose woke the blocked poll after {watch.Elapsed.TotalMilliseconds:F2} ms");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"woken after {watch.Elapsed.TotalMilliseconds} ms");
         Assert.Throws<ObjectDisposedException>(() => pb.Consume());
         pb.Dispose();
