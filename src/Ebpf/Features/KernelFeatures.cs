@@ -9,6 +9,7 @@ namespace Ebpf.Features;
 public static class KernelFeatures
 {
     private static readonly ConcurrentDictionary<BpfMapType, bool> MapTypes = new();
+    private static readonly ConcurrentDictionary<BpfProgramType, bool> ProgramTypes = new();
 
     /// <summary>True when the kernel can create maps of <paramref name="type"/>. Permission failures are not
     /// "unsupported": they propagate as <see cref="BpfPermissionException"/>.</summary>
@@ -21,6 +22,42 @@ public static class KernelFeatures
             throw new BpfFeatureNotSupportedException("BPF_MAP_CREATE", 0, $"BPF_MAP_TYPE_{type}",
                 $"This kernel does not support BPF maps of type {type}" +
                 (type == BpfMapType.RingBuf ? " (ring buffers need Linux 5.8 or later; use the perf buffer transport instead)." : "."));
+    }
+
+    /// <summary>True when the kernel loads programs of <paramref name="type"/> (probed with <c>r0 = 0; exit</c>).
+    /// Types that need an attach target (tracing, LSM, struct_ops, extensions) cannot be probed this way and report false.
+    /// Permission failures propagate as <see cref="BpfPermissionException"/>.</summary>
+    public static bool HasProgramType(BpfProgramType type) => ProgramTypes.GetOrAdd(type, ProbeProgram);
+
+    /// <summary>Throws <see cref="BpfFeatureNotSupportedException"/> naming the program type when the kernel lacks it.</summary>
+    public static void RequireProgramType(BpfProgramType type)
+    {
+        if (!HasProgramType(type))
+            throw new BpfFeatureNotSupportedException("BPF_PROG_LOAD", 0, $"BPF_PROG_TYPE_{type}",
+                $"This kernel does not support BPF programs of type {type}.");
+    }
+
+    private static unsafe bool ProbeProgram(BpfProgramType type)
+    {
+        // mov64 r0, 0; exit
+        ulong* insns = stackalloc ulong[] { 0x00000000000000b7UL, 0x0000000000000095UL };
+        byte* license = stackalloc byte[] { (byte)'G', (byte)'P', (byte)'L', 0 };
+        var attr = new Internal.Sys.ProgLoadAttr
+        {
+            ProgType = (uint)type,
+            InsnCnt = 2,
+            Insns = (ulong)insns,
+            License = (ulong)license,
+        };
+        long r = Internal.Sys.BpfProg.TryLoad(ref attr);
+        if (r >= 0)
+        {
+            _ = Internal.Unix.Libc.Close((int)r);
+            return true;
+        }
+        if (-r is Internal.Unix.Errno.EPERM or Internal.Unix.Errno.EACCES)
+            throw Internal.Unix.Errno.ToException("BPF_PROG_LOAD", (int)-r, $"the probe of program type {type}");
+        return false;
     }
 
     private static bool Probe(BpfMapType type)

@@ -36,3 +36,26 @@ public sealed class KernelFeaturesTests
         Assert.Contains("'future'", e.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class ProgramTypeFeatureTests
+{
+    [Fact]
+    public void The_program_types_the_tool_uses_are_present()
+    {
+        KernelGuard.RequireRoot();
+        Assert.True(KernelFeatures.HasProgramType(BpfProgramType.Tracepoint));
+        Assert.True(KernelFeatures.HasProgramType(BpfProgramType.RawTracepoint));
+        Assert.True(KernelFeatures.HasProgramType(BpfProgramType.Kprobe)); // loads even where kprobes cannot attach
+        KernelFeatures.RequireProgramType(BpfProgramType.Tracepoint);
+    }
+
+    [Fact]
+    public void A_program_type_the_kernel_lacks_is_reported_by_name()
+    {
+        KernelGuard.RequireRoot();
+        var missing = (BpfProgramType)250;
+        Assert.False(KernelFeatures.HasProgramType(missing));
+        var e = Assert.Throws<BpfFeatureNotSupportedException>(() => KernelFeatures.RequireProgramType(missing));
+        Assert.Equal("BPF_PROG_TYPE_250", e.Feature);
+    }
+}
