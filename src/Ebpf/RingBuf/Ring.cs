@@ -197,7 +197,11 @@ public sealed unsafe class Ring
             {
                 // SAFETY: acquire pairs with the kernel's smp_store_release of producer_pos after writing the header.
                 ulong prod = Volatile.Read(ref *producerPos);
-                while (cons < prod)
+                // Free-running u64 positions: compare by difference, never with '<' (wrong once they wrap 2^64), and
+                // refuse states the kernel never produces (another mapper wrote the consumer page, CVE-2024-41009), which
+                // would otherwise make this loop spin forever.
+                if (prod - cons > size || ((cons | prod) & 7) != 0) throw CorruptPositions(cons, prod);
+                while (cons != prod)
                 {
                     // SAFETY: (cons & _mask) < Size, and the data is mapped twice, so Size bytes from here are mapped.
                     byte* header = data + (cons & mask);
@@ -256,6 +260,10 @@ public sealed unsafe class Ring
             if (discarded != 0) Interlocked.Add(ref _discarded, discarded);
         }
     }
+
+    private InvalidDataException CorruptPositions(ulong cons, ulong prod) =>
+        new($"Ring buffer map '{MapName}': consumer position {cons} and producer position {prod} cannot belong to a {Size}-byte ring " +
+            "(more than a ring apart, the consumer ahead, or not 8-byte aligned). The ring is corrupt (was its consumer page written by another process?); consumption stopped.");
 
     /// <summary>Unmaps and closes; called once, by the gate, when no reader is inside.</summary>
     internal void Release()
