@@ -15,6 +15,7 @@ internal static class ProcessState
             try
             {
                 string target = new FileInfo(entry).LinkTarget ?? "?";
+                if (target.StartsWith("/proc/", StringComparison.Ordinal) && target.EndsWith("/fd", StringComparison.Ordinal)) continue; // this listing's own handle
                 string flagsLine = File.ReadLines($"/proc/self/fdinfo/{fd}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
                 int flags = Convert.ToInt32(flagsLine[6..].Trim(), 8);
                 result[fd] = (target, (flags & O_CLOEXEC) != 0);
