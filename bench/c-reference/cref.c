@@ -25,7 +25,7 @@
 #include "../bench_record.h"
 
 #define FILL_CHUNK 65536          /* records per BPF_PROG_TEST_RUN: keeps each run well under a millisecond-ish */
-#define LATENCY_SAMPLE_MASK 63ull /* stream: measure latency on records whose per-CPU seq is a multiple of 64 */
+#define LATENCY_SAMPLE_MASK 63ull /* stream default: latency of records whose per-CPU seq is a multiple of 64 */
 
 /* What a consumer callback accumulates: the minimal touch (sum of seq) and counts. */
 struct tally {
@@ -37,6 +37,7 @@ struct tally {
 	int64_t latency_max_ns;
 	int64_t *latencies;        /* stream: every sample, for percentiles (NULL in drains) */
 	int64_t latency_capacity;
+	uint64_t sample_mask;      /* stream: sample records with (seq & sample_mask) == 0 */
 };
 
 #define LATENCY_CAPACITY (1 << 20)
@@ -69,6 +70,8 @@ struct cref {
 	struct ring_buffer *ring;  /* drain and ring stream consumer, created on first use */
 	struct perf_buffer *perf;  /* drain perf consumer, from cref_perfbuf_open */
 	struct tally tally;        /* the active consumer's callback context */
+	int64_t producer_gap_ns;   /* stream: producer sleep after each call (0 = none), see cref_stream_pacing */
+	uint64_t sample_mask;      /* stream: latency sample mask (sample_every - 1) */
 };
 
 static int verbose_libbpf;
@@ -209,6 +212,7 @@ int cref_open(const char *object_path, int32_t mode, int32_t record_size, int32_
 	if (!h)
 		return -ENOMEM;
 	h->mode = mode;
+	h->sample_mask = LATENCY_SAMPLE_MASK;
 	h->record_size = record_size;
 	h->obj = bpf_object__open_file(object_path, NULL);
 	if (!h->obj) {
@@ -546,20 +550,34 @@ struct producer {
 	pthread_t thread;
 	atomic_bool *stop;
 	int64_t calls;
+	int64_t gap_ns;
 };
 
 static void *produce(void *arg)
 {
 	struct producer *p = arg;
+	struct timespec gap = { .tv_sec = p->gap_ns / 1000000000, .tv_nsec = p->gap_ns % 1000000000 };
 
 	while (!atomic_load_explicit(p->stop, memory_order_relaxed)) {
 		syscall(SYS_getpgid, 0);
 		p->calls++;
+		if (p->gap_ns > 0)
+			clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL);
 	}
 	return NULL;
 }
 
-/* Stream callbacks: the minimal touch plus a sampled latency (clock read on 1 record in 64 per CPU). */
+int cref_stream_pacing(cref *h, int64_t producer_gap_ns, int64_t latency_sample_every)
+{
+	if (!h || producer_gap_ns < 0 || latency_sample_every < 1 ||
+	    (latency_sample_every & (latency_sample_every - 1)))
+		return -EINVAL;
+	h->producer_gap_ns = producer_gap_ns;
+	h->sample_mask = (uint64_t)latency_sample_every - 1;
+	return 0;
+}
+
+/* Stream callbacks: the minimal touch plus a sampled latency (clock read on 1 record in sample_mask + 1 per CPU). */
 static inline void touch_timed(struct tally *t, const void *data)
 {
 	struct bench_record r;
@@ -567,7 +585,7 @@ static inline void touch_timed(struct tally *t, const void *data)
 	memcpy(&r, data, sizeof(r));
 	t->checksum += r.seq;
 	t->records++;
-	if ((r.seq & LATENCY_SAMPLE_MASK) == 0) {
+	if ((r.seq & t->sample_mask) == 0) {
 		int64_t latency = now_ns(CLOCK_MONOTONIC) - (int64_t)r.ts_ns;
 
 		if (t->latencies && t->latency_samples < t->latency_capacity)
@@ -621,6 +639,7 @@ int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t 
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	memset(&h->tally, 0, sizeof(h->tally));
+	h->tally.sample_mask = h->sample_mask;
 	if (perf) {
 		pbuf = new_perf_buffer(h->pb_fd, perf_pages_per_cpu, perf_wakeup_events, on_perf_stream, &h->tally);
 		if (!pbuf)
@@ -652,6 +671,7 @@ int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t 
 	deadline = wall0 + (int64_t)duration_ms * 1000000;
 	for (; started < producer_threads; started++) {
 		producers[started].stop = &stop;
+		producers[started].gap_ns = h->producer_gap_ns;
 		err = -pthread_create(&producers[started].thread, NULL, produce, &producers[started]);
 		if (err)
 			break;

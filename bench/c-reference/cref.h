@@ -97,7 +97,7 @@ struct cref_stream_result {
 	int64_t producer_calls;  /* getpgid() calls made by the producer threads */
 	int64_t wall_ns;         /* CLOCK_MONOTONIC, producers start to final drain end */
 	int64_t consumer_cpu_ns; /* CLOCK_THREAD_CPUTIME_ID of the consuming (calling) thread over the same span */
-	int64_t latency_samples; /* records with (seq & 63) == 0: now - ts_ns measured in the callback */
+	int64_t latency_samples; /* records with (seq & 63) == 0 (see cref_stream_pacing): now - ts_ns in the callback */
 	int64_t latency_sum_ns;
 	int64_t latency_max_ns;
 	int64_t checksum;        /* sum of seq over received records */
@@ -114,6 +114,12 @@ struct cref_stream_result {
  * ring wake-ups follow the object's wakeup_every. The handle's mode picks the transport. */
 CREF_API int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t perf_wakeup_events,
 			 int64_t perf_pages_per_cpu, struct cref_stream_result *out);
+
+/* Stream pacing (latency mode): each producer thread sleeps producer_gap_ns (clock_nanosleep, CLOCK_MONOTONIC)
+ * after every getpgid() call, so records arrive at a consumer that is asleep in epoll_wait; and the latency of
+ * every latency_sample_every-th record per CPU is measured (a power of two; 1 = every record). Defaults: 0 and 64.
+ * Applies to later cref_stream calls on this handle. */
+CREF_API int cref_stream_pacing(cref *h, int64_t producer_gap_ns, int64_t latency_sample_every);
 
 /* 1 = let libbpf print its debug messages to stderr (default: warnings only). */
 CREF_API void cref_set_verbose(int32_t verbose);

@@ -15,6 +15,7 @@ internal static class BenchCommand
         command.Subcommands.Add(CreateDrain());
         command.Subcommands.Add(CreateStream());
         command.Subcommands.Add(CreateQuestions());
+        command.Subcommands.Add(LatencyCommand.Create());
         return command;
     }
 
@@ -178,6 +179,7 @@ internal static class BenchCommand
             w.WriteNumber("lost", r.Lost);
             w.WriteNumber("wall_ns", r.WallNs);
             w.WriteNumber("consumer_cpu_ns", r.ConsumerCpuNs);
+            w.WriteNumber("jit_compiles_during_run", r.JitCompilesDuringRun);
             w.WriteNumber("received_per_s", Math.Round(r.ReceivedPerSecond));
             w.WriteNumber("dropped_per_s", Math.Round(r.DroppedPerSecond));
             w.WriteNumber("latency_samples", r.LatencySamples);

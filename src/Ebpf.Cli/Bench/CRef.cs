@@ -52,6 +52,9 @@ internal static unsafe partial class CRef
     [LibraryImport(Library, EntryPoint = "cref_stream")]
     internal static partial int Stream(nint handle, int durationMs, int producerThreads, int perfWakeupEvents, long perfPagesPerCpu, out StreamResult result);
 
+    [LibraryImport(Library, EntryPoint = "cref_stream_pacing")]
+    internal static partial int StreamPacing(nint handle, long producerGapNs, long latencySampleEvery);
+
     /// <summary><c>struct cref_stream_result</c>: fifteen int64 fields in this order.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StreamResult

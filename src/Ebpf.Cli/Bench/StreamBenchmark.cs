@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ebpf.Perf;
 using Ebpf.RingBuf;
@@ -10,11 +11,17 @@ namespace Ebpf.Cli.Bench;
 /// filtered to this process) emits a batch of records per call; one consumer polls until the producers stop, then
 /// drains the rest. C (cref_stream: libbpf's ring_buffer__poll / perf_buffer__poll) and C# (RingBuffer / PerfBuffer
 /// Poll) run one after the other with the same settings. Latency: for records whose seq is a multiple of 64, consumer
-/// CLOCK_MONOTONIC minus the BPF side's bpf_ktime_get_ns() (the same clock), as the C side samples it.
+/// CLOCK_MONOTONIC minus the BPF side's bpf_ktime_get_ns() (the same clock), as the C side samples it. Latency mode is
+/// the same run with paced producers (a sleep after every call) and every record sampled.
 /// </summary>
 internal static class StreamBenchmark
 {
-    internal sealed record Settings(string Transport, int RecordSize, int Batch, int Producers, int DurationMs, int WakeupEvery, int PerfWakeup, int PerfPages);
+    /// <param name="ProducerGapNs">Latency mode: each producer sleeps this long after every call (0 = flat out).</param>
+    /// <param name="SampleEvery">Latency of every Nth record per CPU (a power of two; 1 = every record).</param>
+    internal sealed record Settings(string Transport, int RecordSize, int Batch, int Producers, int DurationMs, int WakeupEvery, int PerfWakeup, int PerfPages,
+        long ProducerGapNs = 0, int SampleEvery = 64);
+
+    internal const string CConsumer = "C (libbpf)";
 
     private const int MaxLatencySamples = 1 << 20;
     private const int WarmupMs = 500;
@@ -25,11 +32,12 @@ internal static class StreamBenchmark
         CRef.Check(CRef.Open(objectPath, mode, s.RecordSize, s.Batch, s.WakeupEvery, 0, s.Transport == "perf" ? Environment.SystemPageSize : 0, out nint h), "cref_open");
         try
         {
+            CRef.Check(CRef.StreamPacing(h, s.ProducerGapNs, s.SampleEvery), "cref_stream_pacing");
             // An untimed warm-up run first, as on the C# side (there it also lets the JIT reach its final code).
             CRef.Check(CRef.Stream(h, WarmupMs, s.Producers, s.PerfWakeup, s.PerfPages, out _), "cref_stream (warm-up)");
             CRef.Check(CRef.Stream(h, s.DurationMs, s.Producers, s.PerfWakeup, s.PerfPages, out var r), "cref_stream");
             double mean = r.LatencySamples == 0 ? 0 : (double)r.LatencySumNs / r.LatencySamples;
-            return new StreamResult("C (libbpf)", r.Received, r.Emitted, r.Dropped, r.Lost, r.WallNs, r.ConsumerCpuNs,
+            return new StreamResult(CConsumer, r.Received, r.Emitted, r.Dropped, r.Lost, r.WallNs, r.ConsumerCpuNs,
                 r.LatencySamples, mean, r.LatencyMaxNs, r.LatencyP50Ns, r.LatencyP99Ns, r.LatencyP999Ns);
         }
         finally
@@ -51,7 +59,7 @@ internal static class StreamBenchmark
         using var obj = spec.Load();
         using var link = obj.Program("bench_stream").Attach();
 
-        var sink = new LatencySink(MaxLatencySamples);
+        var sink = new LatencySink(MaxLatencySamples, (ulong)s.SampleEvery - 1);
         using var ring = perf ? null : new RingBuffer(obj.Map("rb"), sink.OnRecord);
         ulong lost = 0;
         using var perfBuffer = perf
@@ -61,19 +69,12 @@ internal static class StreamBenchmark
         (long Wall, long Cpu) Run(int durationMs)
         {
             using var stop = new CancellationTokenSource();
-            var producers = Enumerable.Range(0, s.Producers).Select(_ => new Thread(() =>
-            {
-                while (!stop.IsCancellationRequested) _ = StreamNative.GetPgid(0);
-            }) { IsBackground = true }).ToList();
+            var producers = Enumerable.Range(0, s.Producers)
+                .Select(_ => new Thread(() => Produce(s.ProducerGapNs, stop.Token)) { IsBackground = true }).ToList();
             long wallStart = Stopwatch.GetTimestamp();
             long cpuStart = StreamNative.ThreadCpuNs();
             foreach (var t in producers) t.Start();
-            var deadline = Stopwatch.StartNew();
-            while (deadline.ElapsedMilliseconds < durationMs)
-            {
-                if (perf) perfBuffer!.Poll(100);
-                else ring!.Poll(100);
-            }
+            PollFor(ring, perfBuffer, durationMs);
             stop.Cancel();
             foreach (var t in producers) t.Join();
             if (perf) perfBuffer!.Consume();
@@ -81,19 +82,69 @@ internal static class StreamBenchmark
             return ((long)((Stopwatch.GetTimestamp() - wallStart) * (1e9 / Stopwatch.Frequency)), StreamNative.ThreadCpuNs() - cpuStart);
         }
 
-        Run(WarmupMs); // untimed: the JIT reaches its final code for the poll loop and the handler
+        WarmUp(() => Run(WarmupMs));
         sink.Reset();
         lost = 0;
         var before = BenchStats.Read(obj);
+        long jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         var (wall, cpu) = Run(s.DurationMs);
+        long jitDuring = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
         var after = BenchStats.Read(obj);
         var (mean, max, p50, p99, p999) = sink.Latency();
         return new StreamResult("C# (Ebpf.Net)", sink.Received, (long)(after.Emitted - before.Emitted), (long)(after.Dropped - before.Dropped),
-            (long)lost, wall, cpu, sink.Samples, mean, max, p50, p99, p999);
+            (long)lost, wall, cpu, sink.Samples, mean, max, p50, p99, p999, jitDuring);
     }
 
-    /// <summary>Counts records and keeps the latency of every 64th one (preallocated: nothing allocated per record).</summary>
-    private sealed class LatencySink(int capacity)
+    /// <summary>
+    /// The consumer's loop. Compiled fully optimised at once: a long-running loop in a method the runtime first runs
+    /// unoptimised is recompiled on-stack (OSR) after ~10,000 iterations, synchronously, on the thread running it:
+    /// that compile stalled this consumer once for 20–60 ms on a loaded 2-CPU VM (the same holds for a user's own
+    /// poll loop; see docs/benchmarks.md).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PollFor(RingBuffer? ring, PerfBuffer? perf, int durationMs)
+    {
+        long end = Stopwatch.GetTimestamp() + durationMs * Stopwatch.Frequency / 1000;
+        while (Stopwatch.GetTimestamp() < end)
+        {
+            if (perf is not null) perf.Poll(100);
+            else ring!.Poll(100);
+        }
+    }
+
+    /// <summary>A producer thread: getpgid() in a loop, with an optional sleep after each call (latency mode).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Produce(long gapNs, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            _ = StreamNative.GetPgid(0);
+            if (gapNs > 0) StreamNative.SleepNs(gapNs);
+        }
+    }
+
+    /// <summary>
+    /// Untimed warm-up runs until the JIT has settled: the runtime first runs new code unoptimised, then recompiles hot
+    /// methods (Tier1) in the background. That is a start-up cost, not the steady state this compares with C. Repeats
+    /// the run until one completes without the JIT compiling any method (at most 20 runs); the timed run reports how
+    /// many methods were still compiled during it.
+    /// </summary>
+    private static void WarmUp(Action run)
+    {
+        long before = System.Runtime.JitInfo.GetCompiledMethodCount();
+        for (int runs = 0; runs < MaxWarmupRuns; runs++)
+        {
+            run();
+            long after = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (after == before) return;
+            before = after;
+        }
+    }
+
+    private const int MaxWarmupRuns = 20;
+
+    /// <summary>Counts records and keeps the latency of every (mask + 1)th one (preallocated: nothing allocated per record).</summary>
+    private sealed class LatencySink(int capacity, ulong mask)
     {
         private readonly long[] _latencies = new long[capacity];
         private static readonly double TicksToNs = 1e9 / Stopwatch.Frequency;
@@ -104,7 +155,7 @@ internal static class StreamBenchmark
         {
             Received++;
             ulong seq = MemoryMarshal.Read<ulong>(record);
-            if ((seq & 63) == 0 && Samples < _latencies.Length && record.Length >= 16)
+            if ((seq & mask) == 0 && Samples < _latencies.Length && record.Length >= 16)
             {
                 // Stopwatch on Linux reads CLOCK_MONOTONIC, the clock bpf_ktime_get_ns() reads.
                 long now = (long)(Stopwatch.GetTimestamp() * TicksToNs);

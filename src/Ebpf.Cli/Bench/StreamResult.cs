@@ -1,6 +1,9 @@
 namespace Ebpf.Cli.Bench;
 
-/// <summary>One consumer's stream run: what arrived, what the BPF side dropped, what it cost, how late records were.</summary>
+/// <summary>
+/// One consumer's stream run: what arrived, what the BPF side dropped, what it cost, how late records were, and (C#)
+/// how many methods the JIT compiled during the timed run (non-zero: a compile may have stalled a thread).
+/// </summary>
 internal sealed record StreamResult(
     string Consumer,
     long Received,
@@ -14,7 +17,8 @@ internal sealed record StreamResult(
     long LatencyMaxNs,
     long? LatencyP50Ns,
     long? LatencyP99Ns,
-    long? LatencyP999Ns)
+    long? LatencyP999Ns,
+    long JitCompilesDuringRun = 0)
 {
     internal double ReceivedPerSecond => Received * 1e9 / WallNs;
     internal double DroppedPerSecond => (Dropped + Lost) * 1e9 / WallNs;
