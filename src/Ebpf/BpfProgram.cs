@@ -63,7 +63,9 @@ public sealed class BpfProgram : IDisposable
 
     /// <summary>
     /// Attaches the program where its section name says: <c>tracepoint/&lt;category&gt;/&lt;name&gt;</c> (or <c>tp/</c>) and
-    /// <c>raw_tracepoint/&lt;name&gt;</c> (or <c>raw_tp/</c>). Dispose the link to detach.
+    /// <c>raw_tracepoint/&lt;name&gt;</c> (or <c>raw_tp/</c>), <c>kprobe/&lt;function&gt;[+offset]</c>, <c>kretprobe/&lt;function&gt;</c>,
+    /// <c>ksyscall/&lt;name&gt;</c>, <c>uprobe/&lt;path&gt;:&lt;symbol&gt;[+offset]</c> and <c>uretprobe/&lt;path&gt;:&lt;symbol&gt;</c>.
+    /// Dispose the link to detach.
     /// </summary>
     /// <exception cref="BpfFeatureNotSupportedException">The kernel lacks the attach mechanism (for example kprobes).</exception>
     /// <exception cref="NotSupportedException">Attaching this program type is not implemented, or the section names no target.</exception>
@@ -84,15 +86,16 @@ public sealed class BpfProgram : IDisposable
                 return AttachRawTracepoint(AttachTarget ?? throw NoTarget("raw_tp/<name>", "AttachRawTracepoint(name)"));
             case BpfProgramType.Kprobe:
             {
-                bool uprobe = SectionName.StartsWith("uprobe", StringComparison.Ordinal) || SectionName.StartsWith("uretprobe", StringComparison.Ordinal) || SectionName.StartsWith("usdt", StringComparison.Ordinal);
-                string pmu = uprobe ? "uprobe" : "kprobe";
-                if (!Directory.Exists($"/sys/bus/event_source/devices/{pmu}") && !File.Exists(Path.Combine(Tracefs.TryFindRoot() ?? "/sys/kernel/tracing", $"{pmu}_events")))
-                    throw new BpfFeatureNotSupportedException("perf_event_open", Errno.ENOENT, pmu,
-                        $"Program '{Name}' ({SectionName}) needs {pmu}s, but this kernel has no {pmu} support (no /sys/bus/event_source/devices/{pmu} and no tracefs {pmu}_events; CONFIG_{pmu.ToUpperInvariant()}_EVENTS is off). Use a tracepoint or raw tracepoint instead.");
-                throw new NotSupportedException($"Program '{Name}' ({SectionName}): attaching {pmu}s is not implemented yet.");
+                var probe = ProbeTarget.Parse(SectionName, AttachTarget, Name)
+                    ?? throw NoTarget("kprobe/<function> or uprobe/<path>:<symbol>", "AttachKprobe(function) or AttachUprobe(path, symbol)");
+                return probe.User
+                    ? ProbeLink.AttachUprobe(this, probe.BinaryPath!, probe.Function, probe.Offset, probe.Return, -1)
+                    : ProbeLink.AttachKprobe(this, probe.Function!, probe.Offset, probe.Return);
             }
+            case BpfProgramType.PerfEvent:
+                throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a perf_event program: its section names no event; call AttachCpuClock(frequency).");
             default:
-                throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a {Type} program; Attach() supports tracepoint and raw tracepoint programs so far.");
+                throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a {Type} program; Attach() supports tracepoint, raw tracepoint, kprobe and uprobe programs so far.");
         }
     }
 
@@ -111,6 +114,48 @@ public sealed class BpfProgram : IDisposable
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         return RawTracepointLink.Attach(this, name);
+    }
+
+    /// <summary>
+    /// Attaches a kprobe program to kernel function <paramref name="function"/> (at <paramref name="offset"/> bytes into it),
+    /// or as a kretprobe on its return when <paramref name="returnProbe"/> is true. Uses the kprobe perf PMU, else tracefs
+    /// <c>kprobe_events</c>.
+    /// </summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel was built without kprobe support.</exception>
+    /// <exception cref="BpfException">The function does not exist or cannot be probed.</exception>
+    public ProbeLink AttachKprobe(string function, ulong offset = 0, bool returnProbe = false)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return ProbeLink.AttachKprobe(this, function, offset, returnProbe);
+    }
+
+    /// <summary>
+    /// Attaches a kprobe-type program to function <paramref name="symbol"/> of executable or library
+    /// <paramref name="binaryPath"/> (found in its .symtab or .dynsym; <paramref name="offset"/> bytes into it), as a
+    /// uretprobe when <paramref name="returnProbe"/> is true, for process <paramref name="processId"/> or every process (-1).
+    /// A bare library name (<c>libc.so.6</c>) is looked up in the library directories.
+    /// </summary>
+    /// <exception cref="BpfException">The file or symbol cannot be found or read.</exception>
+    public ProbeLink AttachUprobe(string binaryPath, string symbol, ulong offset = 0, bool returnProbe = false, int processId = -1)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(symbol);
+        return ProbeLink.AttachUprobe(this, binaryPath, symbol, offset, returnProbe, processId);
+    }
+
+    /// <summary>Attaches a uprobe (or uretprobe) at file offset <paramref name="fileOffset"/> of <paramref name="binaryPath"/>.</summary>
+    public ProbeLink AttachUprobeAt(string binaryPath, ulong fileOffset, bool returnProbe = false, int processId = -1)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return ProbeLink.AttachUprobe(this, binaryPath, null, fileOffset, returnProbe, processId);
+    }
+
+    /// <summary>Attaches a perf_event program to the cpu-clock software event sampled <paramref name="frequency"/> times a
+    /// second on every online CPU.</summary>
+    public PerfEventLink AttachCpuClock(int frequency = 99)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return PerfEventLink.AttachCpuClock(this, frequency);
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace Ebpf.Btf;
 
 /// <summary>
 /// Resolves CO-RE relocations (.BTF.ext core_relo records) against the running kernel's BTF and patches the
-/// instructions: field byte offsets, sizes and existence, type ids, sizes and existence, enum values. Types are
+/// instructions: field byte offsets, sizes, existence, signedness and bitfield shifts, type ids, sizes and existence, enum values. Types are
 /// matched by "essential" name (the part before a "___flavor" suffix) and kind; fields by name, looking through
 /// anonymous structs and unions. Anything it cannot resolve faithfully is an error, never a guess.
 /// </summary>
@@ -47,15 +47,19 @@ internal sealed class CoreRelocator
             if (index < 0 || index >= instructions.Length) throw Bad("the instruction is outside the program.");
             string access = _local.StringAt(record.AccessStringOffset) ?? throw Bad("its access string is outside the BTF string table.");
             if (record.TypeId == 0 || record.TypeId >= (uint)_local.Count) throw Bad($"local type {record.TypeId} does not exist.");
+            bool bitfield = false;
             var (localValue, targetValue) = record.Kind switch
             {
-                FieldByteOffset or FieldByteSize or FieldExists or FieldSigned => Field(record, access, Bad),
+                FieldByteOffset or FieldByteSize or FieldExists or FieldSigned or FieldLShift or FieldRShift => Field(record, access, Bad, out bitfield),
                 TypeIdLocal => (record.TypeId, record.TypeId),
                 TypeIdTarget or TypeExists or TypeSize or TypeMatches => Type(record, Bad),
                 EnumValueExists or EnumValue => Enum(record, access, Bad),
-                _ => throw Bad("this CO-RE kind is not supported yet (supported: field offset/size/exists/signed, type id/exists/size/matches, enum value/exists)."),
+                _ => throw Bad("this CO-RE kind is not supported yet (supported: field offset/size/exists/signed/lshift/rshift, type id/exists/size/matches, enum value/exists)."),
             };
-            Patch(instructions, index, localValue, targetValue, Bad);
+            // The compiler and the loader may choose different loads for a bitfield, so only its signedness and right
+            // shift must match the instruction (libbpf does the same).
+            bool validate = !bitfield || record.Kind is FieldSigned or FieldRShift;
+            Patch(instructions, index, validate ? localValue : null, targetValue, Bad);
         }
     }
 
@@ -125,12 +129,13 @@ internal sealed class CoreRelocator
 
     private readonly record struct Step(string? Member, int ArrayIndex);
 
-    private (long Local, long? Target) Field(BtfCoreRelocation r, string access, Func<string, BpfObjectException> bad)
+    private (long Local, long? Target) Field(BtfCoreRelocation r, string access, Func<string, BpfObjectException> bad, out bool bitfield)
     {
         int[] acc = ParseAccess(access, bad);
         var root = _local.SkipQualifiers(r.TypeId);
         ulong rootSize = _local.SizeOf(root.Id) ?? throw bad($"local type {root} has no size.");
         long bits = checked(acc[0] * (long)rootSize * 8);
+        uint bitSize = 0;
         var steps = new List<Step>();
         var cur = root;
         uint fieldType = root.Id;
@@ -141,8 +146,9 @@ internal sealed class CoreRelocator
             {
                 if (acc[i] >= cur.Members.Count) throw bad($"access '{access}' indexes member {acc[i]} of {cur}, which has {cur.Members.Count}.");
                 var m = cur.Members[acc[i]];
-                if (cur.KindFlag && (m.Offset >> 24) != 0) throw bad("bitfield relocations are not supported yet.");
-                bits += cur.KindFlag ? m.Offset & 0xffffff : m.Offset;
+                var (memberBits, memberBitSize) = MemberPosition(_local, cur, m);
+                bits += memberBits;
+                bitSize = memberBitSize;
                 if (m.Name.Length > 0) steps.Add(new Step(m.Name, 0));
                 fieldType = m.Type;
                 cur = _local[m.Type];
@@ -151,25 +157,22 @@ internal sealed class CoreRelocator
             {
                 ulong elem = _local.SizeOf(cur.ArrayElement) ?? throw bad($"array {cur} has elements of unknown size.");
                 bits += checked(acc[i] * (long)elem * 8);
+                bitSize = 0;
                 steps.Add(new Step(null, acc[i]));
                 fieldType = cur.ArrayElement;
                 cur = _local[cur.ArrayElement];
             }
             else throw bad($"access '{access}' walks into a BTF {cur.Kind}, which has no members.");
         }
-        long localValue = r.Kind switch
-        {
-            FieldByteOffset => bits / 8,
-            FieldByteSize => (long)(_local.SizeOf(fieldType) ?? 0),
-            FieldSigned => IsSigned(_local, fieldType) ? 1 : 0,
-            _ => 1,
-        };
+        bitfield = bitSize != 0;
+        long localValue = FieldValue(r.Kind, _local, bits, bitSize, fieldType, "local", bad);
 
         foreach (var candidate in Candidates(root))
         {
             ulong? targetRootSize = _target.SizeOf(candidate.Id);
             if (targetRootSize is null) continue;
             long tBits = checked(acc[0] * (long)targetRootSize.Value * 8);
+            uint tBitSize = 0;
             var t = candidate;
             uint tFieldType = candidate.Id;
             bool ok = true;
@@ -180,6 +183,7 @@ internal sealed class CoreRelocator
                 {
                     if (t.Kind is not (BtfKind.Struct or BtfKind.Union) || FindMember(t, name, 0) is not { } found) { ok = false; break; }
                     tBits += found.Bits;
+                    tBitSize = found.BitSize;
                     tFieldType = found.Type;
                     t = _target[found.Type];
                 }
@@ -188,35 +192,80 @@ internal sealed class CoreRelocator
                     if (t.Kind != BtfKind.Array || (t.ArrayLength != 0 && step.ArrayIndex >= t.ArrayLength && step.ArrayIndex != 0)) { ok = false; break; }
                     ulong elem = _target.SizeOf(t.ArrayElement) ?? 0;
                     tBits += checked(step.ArrayIndex * (long)elem * 8);
+                    tBitSize = 0;
                     tFieldType = t.ArrayElement;
                     t = _target[t.ArrayElement];
                 }
             }
             if (!ok) continue;
-            if (r.Kind == FieldByteOffset && tBits % 8 != 0) throw bad("the kernel's field is a bitfield; bitfield relocations are not supported yet.");
-            return (localValue, r.Kind switch
-            {
-                FieldByteOffset => tBits / 8,
-                FieldByteSize => (long?)_target.SizeOf(tFieldType),
-                FieldSigned => IsSigned(_target, tFieldType) ? 1 : 0,
-                _ => 1,
-            });
+            return (localValue, FieldValue(r.Kind, _target, tBits, tBitSize, tFieldType, "kernel", bad));
         }
         return (localValue, r.Kind == FieldExists ? 0 : null);
     }
 
-    private (long Bits, uint Type)? FindMember(BtfType owner, string name, int depth)
+    /// <summary>A member's bit offset inside its owner and its bitfield size (0 when it is not a bitfield): from the
+    /// member record with kind_flag, else from an INT type's encoding (bits narrower than the type, or a bit offset).</summary>
+    private static (long Bits, uint BitSize) MemberPosition(BtfTypes btf, BtfType owner, BtfMember m)
+    {
+        if (owner.KindFlag) return (m.Offset & 0xffffff, m.Offset >> 24);
+        var type = btf.SkipQualifiers(m.Type);
+        if (type.Kind == BtfKind.Int)
+        {
+            uint intBits = type.Extra & 0xff, intOffset = (type.Extra >> 16) & 0xff;
+            if (intOffset != 0 || intBits != type.SizeOrType * 8) return (m.Offset + intOffset, intBits);
+        }
+        return (m.Offset, 0);
+    }
+
+    /// <summary>The value of a field relocation for a field at bit offset <paramref name="bits"/>: for a bitfield, the
+    /// smallest naturally aligned load (the field type's size, doubled while needed, at most 8 bytes) that covers it, and
+    /// the left/right shifts that isolate it in a little-endian u64.</summary>
+    private static long FieldValue(uint kind, BtfTypes btf, long bits, uint bitSize, uint fieldType, string side, Func<string, BpfObjectException> bad)
+    {
+        if (kind == FieldExists) return 1;
+        if (kind == FieldSigned) return IsSigned(btf, fieldType) ? 1 : 0;
+        long byteSize = (long)(btf.SizeOf(fieldType) ?? 0);
+        long byteOffset, bitWidth;
+        if (bitSize == 0)
+        {
+            if (bits % 8 != 0) throw bad($"the {side} field is not byte-aligned (bit offset {bits}) but is not a bitfield either.");
+            byteOffset = bits / 8;
+            bitWidth = byteSize * 8;
+        }
+        else
+        {
+            if (byteSize is not (1 or 2 or 4 or 8)) throw bad($"the {side} bitfield's type is {byteSize} bytes, not an integer size.");
+            bitWidth = bitSize;
+            byteOffset = bits / 8 / byteSize * byteSize;
+            while (bits + bitWidth - byteOffset * 8 > byteSize * 8)
+            {
+                if (byteSize >= 8) throw bad($"the {side} bitfield (bit offset {bits}, {bitSize} bits) does not fit one 8-byte load.");
+                byteSize *= 2;
+                byteOffset = bits / 8 / byteSize * byteSize;
+            }
+        }
+        return kind switch
+        {
+            FieldByteOffset => byteOffset,
+            FieldByteSize => byteSize,
+            FieldLShift => BitConverter.IsLittleEndian ? 64 - (bits + bitWidth - byteOffset * 8) : 64 - byteSize * 8 + (bits - byteOffset * 8),
+            FieldRShift => 64 - bitWidth,
+            _ => throw bad("not a field relocation."),
+        };
+    }
+
+    private (long Bits, uint BitSize, uint Type)? FindMember(BtfType owner, string name, int depth)
     {
         if (depth > 32) return null;
         foreach (var m in owner.Members)
         {
-            long bits = owner.KindFlag ? m.Offset & 0xffffff : m.Offset;
-            if (m.Name == name) return (bits, m.Type);
+            var (bits, bitSize) = MemberPosition(_target, owner, m);
+            if (m.Name == name) return (bits, bitSize, m.Type);
             if (m.Name.Length == 0)
             {
                 var inner = _target.SkipQualifiers(m.Type);
                 if (inner.Kind is BtfKind.Struct or BtfKind.Union && FindMember(inner, name, depth + 1) is { } found)
-                    return (bits + found.Bits, found.Type);
+                    return (bits + found.Bits, found.BitSize, found.Type);
             }
         }
         return null;
@@ -233,7 +282,7 @@ internal sealed class CoreRelocator
         };
     }
 
-    private static void Patch(BpfInstruction[] insns, int index, long localValue, long? targetValue, Func<string, BpfObjectException> bad)
+    private static void Patch(BpfInstruction[] insns, int index, long? localValue, long? targetValue, Func<string, BpfObjectException> bad)
     {
         ref var insn = ref insns[index];
         if (targetValue is null)
@@ -247,12 +296,12 @@ internal sealed class CoreRelocator
         switch (cls)
         {
             case 0x04 or 0x07 when (insn.Opcode & 0x08) == 0: // ALU/ALU64 with an immediate
-                if (insn.Immediate != localValue) throw bad($"the instruction's immediate {insn.Immediate} does not match the relocation's local value {localValue}.");
+                if (localValue is not null && insn.Immediate != localValue) throw bad($"the instruction's immediate {insn.Immediate} does not match the relocation's local value {localValue}.");
                 if (value is < int.MinValue or > uint.MaxValue) throw bad($"value {value} does not fit a 32-bit immediate.");
                 insn.Immediate = (int)value;
                 break;
             case 0x01 or 0x02 or 0x03: // LDX / ST / STX: the offset field
-                if (insn.Offset != localValue) throw bad($"the instruction's offset {insn.Offset} does not match the relocation's local value {localValue}.");
+                if (localValue is not null && insn.Offset != localValue) throw bad($"the instruction's offset {insn.Offset} does not match the relocation's local value {localValue}.");
                 if (value is < short.MinValue or > short.MaxValue) throw bad($"offset {value} does not fit the instruction's 16-bit offset.");
                 insn.Offset = (short)value;
                 break;

@@ -58,13 +58,43 @@ internal static class ObjectLoader
                 $"program '{program.Name}' is a {program.Type} program, which needs a kernel BTF attach target; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
     }
 
+    /// <summary>Map types whose kernel implementation refuses BTF key/value types (map_check_btf → ENOTSUPP): their
+    /// values are fds or ids, not data. libbpf leaves the type ids out for these too.</summary>
+    private static bool RefusesBtfKeyValue(BpfMapType type) => type is BpfMapType.PerfEventArray or BpfMapType.CgroupArray
+        or BpfMapType.StackTrace or BpfMapType.ArrayOfMaps or BpfMapType.HashOfMaps or BpfMapType.DevMap or BpfMapType.DevMapHash
+        or BpfMapType.CpuMap or BpfMapType.XskMap or BpfMapType.SockMap or BpfMapType.SockHash or BpfMapType.Queue
+        or BpfMapType.Stack;
+
+    private static MapSpec WithoutBtfTypes(MapSpec spec)
+    {
+        var copy = spec.Clone();
+        copy.BtfKeyTypeId = copy.BtfValueTypeId = 0;
+        return copy;
+    }
+
+    /// <summary>Creates a map with its BTF key/value types where the kernel takes them; if the kernel still rejects the
+    /// map with them (an older kernel, an unusual type), creates it again without, as libbpf does.</summary>
+    private static BpfMap CreateWithBtf(MapSpec spec, SafeFd? btf, SafeFd? innerMap)
+    {
+        if (RefusesBtfKeyValue(spec.Type)) spec = WithoutBtfTypes(spec);
+        if (btf is null || spec.BtfValueTypeId == 0) return BpfMap.Create(spec, btf, innerMap);
+        try
+        {
+            return BpfMap.Create(spec, btf, innerMap);
+        }
+        catch (BpfException e) when (e is not BpfPermissionException && e.Errno != 0)
+        {
+            return BpfMap.Create(WithoutBtfTypes(spec), btf, innerMap);
+        }
+    }
+
     private static BpfMap CreateMap(string objectName, MapSpec spec, SafeFd? btf)
     {
-        BpfMap? inner = spec.InnerMap is null ? null : BpfMap.Create(spec.InnerMap, btf);
+        BpfMap? inner = spec.InnerMap is null ? null : CreateWithBtf(spec.InnerMap, btf, null);
         BpfMap map;
         try
         {
-            map = BpfMap.Create(spec, btf, innerMap: inner?.Handle);
+            map = CreateWithBtf(spec, btf, inner?.Handle);
         }
         finally
         {

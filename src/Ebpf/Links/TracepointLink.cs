@@ -1,4 +1,3 @@
-using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
 
 namespace Ebpf.Links;
@@ -10,7 +9,6 @@ namespace Ebpf.Links;
 /// </summary>
 public sealed class TracepointLink : BpfLink
 {
-    private const uint BPF_PERF_EVENT = 41;
     private readonly SafeFd _perfEvent;
     private readonly SafeFd? _link;
 
@@ -42,13 +40,7 @@ public sealed class TracepointLink : BpfLink
         SafeFd? link = null;
         try
         {
-            var linkAttr = new LinkCreateAttr { ProgFd = (uint)program.Fd, TargetFd = (uint)perf.Fd, AttachType = BPF_PERF_EVENT };
-            long r = Bpf.TryLinkCreate(ref linkAttr);
-            if (r >= 0)
-                link = SafeFd.FromSyscall((int)r);
-            else
-                PerfEvent.Ioctl(perf, PerfEventAttr.PERF_EVENT_IOC_SET_BPF, program.Fd, $"tracepoint {category}:{name}");
-            PerfEvent.Ioctl(perf, PerfEventAttr.PERF_EVENT_IOC_ENABLE, 0, $"tracepoint {category}:{name}");
+            link = PerfEventAttachment.Attach(program, perf, $"tracepoint {category}:{name}");
             return new TracepointLink(program.Name, category, name, id, perf, link);
         }
         catch

@@ -24,6 +24,32 @@ public sealed class CoreRelocationTests
     }
 
     [Fact]
+    public void Kernel_bitfields_flavours_missing_fields_types_and_enum_values_relocate()
+    {
+        KernelGuard.RequirePath("/sys/kernel/btf/vmlinux", "kernel BTF");
+        using var obj = BpfObject.Load(TestObjects.Path("loader_core_kernel.bpf.o"));
+        Assert.Equal(0, obj.Program("core_kernel").TestRun(new byte[8]));
+        Assert.Equal((uint)Environment.ProcessId, obj.ReadVariable<uint>("tgid"));
+        // This thread is not in execve and was not set to SCHED_RESET_ON_FORK: both one-bit fields read 0.
+        Assert.Equal(0ul, obj.ReadVariable<ulong>("reset_on_fork"));
+        Assert.Equal(0ul, obj.ReadVariable<ulong>("in_execve"));
+        // The bitfield's containing load, and the shifts that isolate it (64 - bit size = 63 for one bit).
+        uint size = obj.ReadVariable<uint>("bitfield_size");
+        Assert.Contains(size, new uint[] { 1, 2, 4, 8 });
+        Assert.Equal(0u, obj.ReadVariable<uint>("bitfield_offset") % size);
+        Assert.Equal(63u, obj.ReadVariable<uint>("bitfield_rshift"));
+        Assert.InRange(obj.ReadVariable<uint>("bitfield_lshift"), 64u - size * 8, 63u);
+        Assert.Equal(0u, obj.ReadVariable<uint>("bitfield_signed"));
+        Assert.Equal(0u, obj.ReadVariable<uint>("gone_exists"));
+        Assert.Equal(7ul, obj.ReadVariable<ulong>("gone_value"));
+        Assert.Equal(0u, obj.ReadVariable<uint>("missing_type_exists"));
+        Assert.Equal(1u, obj.ReadVariable<uint>("task_type_exists"));
+        Assert.Equal(27ul, obj.ReadVariable<ulong>("ringbuf_value"));
+        Assert.Equal(1u, obj.ReadVariable<uint>("ringbuf_exists"));
+        Assert.Equal(0u, obj.ReadVariable<uint>("missing_enum_exists"));
+    }
+
+    [Fact]
     public void Missing_kernel_btf_is_a_clear_error()
     {
         KernelGuard.RequireRoot();

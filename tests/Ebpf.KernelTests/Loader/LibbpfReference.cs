@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Ebpf.Internal.Sys;
+using Ebpf.Internal.Unix;
+using Ebpf.KernelTests.Infrastructure;
+
+namespace Ebpf.KernelTests.Loader;
+
+/// <summary>
+/// libbpf as the reference loader: <c>bpftool prog loadall</c> into a private bpffs, and the kernel's translated
+/// instructions (BPF_OBJ_GET_INFO_BY_FD, xlated) of any program fd with map references masked.
+/// </summary>
+internal sealed class LibbpfReference : IDisposable
+{
+    private readonly string _mount;
+
+    internal LibbpfReference()
+    {
+        KernelGuard.RequireRoot();
+        if (!File.Exists("/usr/sbin/bpftool") && !File.Exists("/usr/bin/bpftool"))
+            KernelGuard.Unavailable("bpftool (Debian package bpftool) is needed for the libbpf side");
+        _mount = Directory.CreateTempSubdirectory("ebpf-diff-").FullName;
+        var (code, err) = Run("mount", "-t", "bpf", "bpf", _mount);
+        Assert.True(code == 0, $"mounting a bpffs at {_mount} failed: {err}");
+    }
+
+    /// <summary>Loads every program of <paramref name="objectPath"/> with libbpf (all or nothing, as libbpf does);
+    /// returns whether it succeeded, the pinned programs by name, and libbpf's messages.</summary>
+    internal (bool Loaded, Dictionary<string, string> Programs, string Messages) LoadAll(string objectPath)
+    {
+        string dir = Path.Combine(_mount, Guid.NewGuid().ToString("N"));
+        var (code, err) = Run("bpftool", "prog", "loadall", objectPath, dir);
+        var programs = Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir).ToDictionary(f => Path.GetFileName(f), f => f, StringComparer.Ordinal)
+            : [];
+        return (code == 0, programs, err);
+    }
+
+    internal static unsafe byte[] Xlated(SafeFd fd)
+    {
+        var info = default(BpfProgInfo);
+        var attr = new ObjInfoAttr { BpfFd = (uint)fd.Fd, InfoLen = (uint)Unsafe.SizeOf<BpfProgInfo>(), Info = (ulong)&info };
+        Assert.True(Bpf.Raw(BpfCommand.ObjGetInfoByFd, ref attr) >= 0);
+        var insns = new byte[info.XlatedProgLen];
+        fixed (byte* p = insns)
+        {
+            info = new BpfProgInfo { XlatedProgLen = (uint)insns.Length, XlatedProgInsns = (ulong)p };
+            attr = new ObjInfoAttr { BpfFd = (uint)fd.Fd, InfoLen = (uint)Unsafe.SizeOf<BpfProgInfo>(), Info = (ulong)&info };
+            Assert.True(Bpf.Raw(BpfCommand.ObjGetInfoByFd, ref attr) >= 0);
+        }
+        // ld_imm64 (opcode 0x18) referring to a map carries a per-load map id/address: mask both halves' immediates.
+        for (int i = 0; i + 16 <= insns.Length; i += 8)
+        {
+            if (insns[i] == 0x18 && (insns[i + 1] >> 4) != 0)
+            {
+                Array.Clear(insns, i + 4, 4);
+                Array.Clear(insns, i + 12, 4);
+                i += 8;
+            }
+        }
+        return insns;
+    }
+
+    /// <summary>Asserts that the kernel translated <paramref name="ours"/> and libbpf's pinned program identically.</summary>
+    internal static void AssertSameXlated(string what, SafeFd ours, string pinnedLibbpfProgram)
+    {
+        using var theirs = Bpf.ObjGet(pinnedLibbpfProgram);
+        var mine = Xlated(ours);
+        var libbpf = Xlated(theirs);
+        Assert.True(mine.Length == libbpf.Length, $"{what}: {mine.Length / 8} instructions against libbpf's {libbpf.Length / 8}");
+        for (int i = 0; i < mine.Length; i += 8)
+            if (!mine.AsSpan(i, 8).SequenceEqual(libbpf.AsSpan(i, 8)))
+                Assert.Fail($"{what}: instruction {i / 8} differs: ours {Convert.ToHexString(mine, i, 8)}, libbpf {Convert.ToHexString(libbpf, i, 8)}");
+    }
+
+    internal static (int Code, string Stderr) Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string err = p.StandardError.ReadToEnd();
+        stdout.Wait();
+        p.WaitForExit();
+        return (p.ExitCode, err);
+    }
+
+    public void Dispose()
+    {
+        Run("umount", _mount);
+        Directory.Delete(_mount, recursive: true);
+    }
+}
