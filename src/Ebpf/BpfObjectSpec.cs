@@ -56,6 +56,17 @@ public sealed class BpfObjectSpec
     /// <summary>The names of the global variables <see cref="SetVariable{T}"/> can write.</summary>
     public IReadOnlyList<string> VariableNames => [.. _variables.Keys.Order(StringComparer.Ordinal)];
 
+    /// <summary>The global variables with their section, offset, size and C type, ordered by section and offset.</summary>
+    public IReadOnlyList<GlobalVariableInfo> GlobalVariables =>
+    [
+        .. _variables.Values.OrderBy(v => v.MapName, StringComparer.Ordinal).ThenBy(v => v.Offset)
+            .Select(v => new GlobalVariableInfo(v.Name, v.MapName, v.Offset, v.Size,
+                Btf is not null && v.TypeId != 0 && v.TypeId < (uint)Btf.Count ? BtfDescriber.TypeName(Btf, v.TypeId) : "")),
+    ];
+
+    /// <summary>Describes the object's BTF types in id order (empty when the object has no .BTF section).</summary>
+    public IReadOnlyList<BtfTypeInfo> DescribeBtfTypes() => Btf is null ? [] : BtfDescriber.All(Btf);
+
     internal Dictionary<string, GlobalVariable> Variables => _variables;
 
     internal BtfTypes? Btf { get; }

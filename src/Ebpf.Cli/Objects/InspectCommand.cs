@@ -2,13 +2,13 @@ using System.CommandLine;
 
 namespace Ebpf.Cli.Objects;
 
-/// <summary><c>ebpf inspect OBJ</c>: what an object declares (maps, programs, global variables), without touching the kernel.</summary>
+/// <summary><c>ebpf inspect OBJ</c>: what an object declares (maps, programs, global variables, BTF types), without touching the kernel.</summary>
 internal static class InspectCommand
 {
     internal static Command Create()
     {
         var path = new Argument<FileInfo>("object") { Description = "A clang-compiled BPF object (.bpf.o)." };
-        var command = new Command("inspect", "List the maps, programs and global variables of a BPF object (parsing only).") { path };
+        var command = new Command("inspect", "List the maps, programs, global variables and BTF types of a BPF object (parsing only).") { path };
         command.SetAction(parse =>
         {
             var spec = BpfObjectSpec.FromFile(parse.GetValue(path)!.FullName);
@@ -19,8 +19,12 @@ internal static class InspectCommand
             Console.WriteLine($"programs ({spec.Programs.Count})");
             foreach (var p in spec.Programs.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
                 Console.WriteLine($"  {p.Name,-24} {p.Type,-16} {p.InstructionCount,6} insns  {p.SectionName}");
-            Console.WriteLine($"global variables ({spec.VariableNames.Count})");
-            foreach (var v in spec.VariableNames) Console.WriteLine($"  {v}");
+            Console.WriteLine($"global variables ({spec.GlobalVariables.Count})");
+            foreach (var v in spec.GlobalVariables)
+                Console.WriteLine($"  {v.Name,-24} {v.Section,-12} offset {v.Offset,-6} size {v.Size,-6} {v.TypeName}");
+            var types = spec.DescribeBtfTypes();
+            Console.WriteLine($"btf types ({types.Count})");
+            foreach (var t in types) Console.WriteLine($"  {t}");
             return 0;
         });
         return command;
