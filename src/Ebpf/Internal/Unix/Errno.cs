@@ -15,11 +15,40 @@ internal static class Errno
         EOPNOTSUPP => "EOPNOTSUPP", ENOTSUPP => "ENOTSUPP", _ => $"errno {errno}",
     };
 
-    /// <summary>The capability hint for a permission failure of <paramref name="operation"/>.</summary>
-    internal static string CapabilityHint(string operation) =>
-        operation.StartsWith("perf_event_open", StringComparison.Ordinal) || operation.Contains("tracepoint", StringComparison.Ordinal)
-            ? "CAP_PERFMON (or CAP_SYS_ADMIN); with kernel.perf_event_paranoid > 1 unprivileged users cannot open CPU-wide events"
-            : "CAP_BPF (plus CAP_PERFMON for tracing programs; CAP_SYS_ADMIN on kernels older than 5.8)";
+    /// <summary>
+    /// What the calling thread lacks for <paramref name="operation"/>, judged from its effective capabilities: perf
+    /// operations need CAP_PERFMON (or CAP_SYS_ADMIN); bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN), and loading a tracing
+    /// program also CAP_PERFMON. With all of them held the refusal comes from policy, and the message says where to look.
+    /// </summary>
+    internal static string PermissionReason(string operation) => PermissionReason(operation, Capabilities.Effective());
+
+    internal static string PermissionReason(string operation, ulong? effective)
+    {
+        const string Grant = " Run as root, or grant the capabilities (for example: setcap cap_bpf,cap_perfmon+ep <binary>).";
+        string? missing = MissingCapability(operation, effective);
+        return missing is not null
+            ? $"the process lacks {missing}.{Grant}"
+            : $"the process holds the capabilities ({Capabilities.Held(effective!.Value)}), so the refusal comes from policy: " +
+              "check kernel.unprivileged_bpf_disabled, kernel lockdown, an LSM (SELinux, AppArmor), a seccomp filter, or (before Linux 5.11) RLIMIT_MEMLOCK.";
+    }
+
+    private static string? MissingCapability(string operation, ulong? effective)
+    {
+        const string Paranoid = "; with kernel.perf_event_paranoid > 1 unprivileged users cannot open CPU-wide events";
+        bool perf = operation.StartsWith("perf_event_open", StringComparison.Ordinal) || operation.Contains("tracepoint", StringComparison.Ordinal);
+        if (effective is not ulong caps)
+            return perf ? "CAP_PERFMON (or CAP_SYS_ADMIN)" + Paranoid
+                : "CAP_BPF (plus CAP_PERFMON for tracing programs; CAP_SYS_ADMIN on kernels older than 5.8)";
+        bool admin = Capabilities.Has(caps, Capabilities.CAP_SYS_ADMIN);
+        bool bpf = admin || Capabilities.Has(caps, Capabilities.CAP_BPF);
+        bool perfmon = admin || Capabilities.Has(caps, Capabilities.CAP_PERFMON);
+        string held = $" (its effective set holds {Capabilities.Held(caps)})";
+        if (perf && !perfmon) return "CAP_PERFMON (or CAP_SYS_ADMIN)" + held + Paranoid;
+        if (!perf && !bpf) return "CAP_BPF (or CAP_SYS_ADMIN), plus CAP_PERFMON for tracing programs" + held;
+        if (!perf && !perfmon && operation.StartsWith("BPF_PROG_LOAD", StringComparison.Ordinal))
+            return "CAP_PERFMON, which loading a tracing program needs besides CAP_BPF" + held;
+        return null;
+    }
 
     /// <summary>Builds the typed exception for a failed call. <paramref name="subject"/> names the map, program or path involved.</summary>
     internal static BpfException ToException(string operation, int errno, string? subject, string? detail = null)
@@ -29,8 +58,7 @@ internal static class Errno
         {
             case EPERM or EACCES:
                 return new BpfPermissionException(operation, errno,
-                    $"{what} failed with {Name(errno)}: the process lacks {CapabilityHint(operation)}. " +
-                    "Run as root, or grant the capabilities (for example: setcap cap_bpf,cap_perfmon+ep <binary>)." + Suffix(detail));
+                    $"{what} failed with {Name(errno)}: {PermissionReason(operation)}" + Suffix(detail));
             case ENOSYS:
                 return new BpfFeatureNotSupportedException(operation, errno, operation,
                     $"{what} failed with ENOSYS: this kernel has no such system call (built without CONFIG_BPF_SYSCALL?)." + Suffix(detail));
