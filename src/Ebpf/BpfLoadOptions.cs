@@ -15,4 +15,7 @@ public sealed class BpfLoadOptions
 
     /// <summary>Kernel BTF used for CO-RE relocations; null means <c>/sys/kernel/btf/vmlinux</c>.</summary>
     public string? KernelBtfPath { get; init; }
+
+    /// <summary>Tests only: the BTF kinds to assume the kernel accepts, instead of probing, to exercise sanitisation.</summary>
+    internal Btf.BtfFeatureSet? AssumedBtfFeatures { get; init; }
 }

@@ -12,18 +12,19 @@ namespace Ebpf.Linking;
 /// </summary>
 internal static class ObjectBtf
 {
-    /// <summary>Loads the (fixed-up) object BTF. On rejection returns null and the kernel's reason: the object still
-    /// loads without BTF, as with libbpf, unless a program needs it.</summary>
-    internal static SafeFd? TryLoad(BtfTypes btf, out string? failure)
+    /// <summary>Loads the (fixed-up) object BTF, sanitised down to <paramref name="kernel"/>'s BTF kinds. On rejection
+    /// returns null and the kernel's reason: the object still loads without BTF, as with libbpf, unless a program needs it.</summary>
+    internal static SafeFd? TryLoad(BtfTypes btf, BtfFeatureSet kernel, out string? failure)
     {
-        long r = BpfProg.TryLoadBtf(btf.Raw, default, 0);
+        byte[] blob = BtfSanitizer.Sanitize(btf, kernel);
+        long r = BpfProg.TryLoadBtf(blob, default, 0);
         if (r >= 0)
         {
             failure = null;
             return SafeFd.FromSyscall((int)r);
         }
         var log = new byte[1 << 20];
-        long again = BpfProg.TryLoadBtf(btf.Raw, log, 1);
+        long again = BpfProg.TryLoadBtf(blob, log, 1);
         if (again >= 0)
         {
             failure = null;

@@ -17,7 +17,8 @@ internal static class ObjectLoader
             foreach (var program in spec.Programs.Values)
                 if (program.AutoLoad) CheckLoadable(spec, program);
             string? btfFailure = null;
-            if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, out btfFailure);
+            var btfKinds = options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
+            if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, btfKinds, out btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
                 maps[name] = CreateMap(spec.Name, mapSpec, btf);
             CoreRelocator? core = null;
@@ -30,7 +31,9 @@ internal static class ObjectLoader
                     core ??= new CoreRelocator(spec.Btf!, KernelBtf.Load(options.KernelBtfPath), spec.Name);
                     core.Apply(programSpec, instructions);
                 }
-                var btfInfo = btf is not null && spec.BtfExt is not null ? ObjectBtf.ProgramInfo(btf, spec.BtfExt, programSpec) : null;
+                // func_info and line_info refer to FUNC types: a kernel without them takes neither.
+                var btfInfo = btf is not null && spec.BtfExt is not null && btfKinds.HasFlag(BtfFeatureSet.Func)
+                    ? ObjectBtf.ProgramInfo(btf, spec.BtfExt, programSpec) : null;
                 var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure);
                 programs[name] = BpfProgram.FromLoaded(fd, programSpec);
             }
