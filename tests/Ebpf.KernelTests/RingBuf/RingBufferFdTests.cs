@@ -192,13 +192,14 @@ public sealed class RingBufferFdTests
 
     private static unsafe bool IsReadable(int fd)
     {
-        var ev = stackalloc Ebpf.Internal.Unix.EpollEvent[1];
+        byte* ev = stackalloc byte[16]; // room for either struct epoll_event layout; only the count is read
         // A nested epoll set is itself pollable: wrap it in a second one for a zero-timeout readiness check.
         int outer = Ebpf.Internal.Unix.Libc.EpollCreate1(Ebpf.Internal.Unix.Libc.EPOLL_CLOEXEC);
         try
         {
-            var add = new Ebpf.Internal.Unix.EpollEvent { Events = Ebpf.Internal.Unix.Libc.EPOLLIN, Data = 1 };
-            Assert.Equal(0, Ebpf.Internal.Unix.Libc.EpollCtl(outer, Ebpf.Internal.Unix.Libc.EPOLL_CTL_ADD, fd, &add));
+            byte* add = stackalloc byte[16];
+            *(uint*)add = Ebpf.Internal.Unix.Libc.EPOLLIN;
+            Assert.Equal(0, Ebpf.Internal.Unix.Libc.EpollCtl(outer, Ebpf.Internal.Unix.Libc.EPOLL_CTL_ADD, fd, add));
             return Ebpf.Internal.Unix.Libc.EpollWait(outer, ev, 1, 0) == 1;
         }
         finally

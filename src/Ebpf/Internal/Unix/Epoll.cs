@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Ebpf.Internal.Unix;
@@ -10,6 +11,9 @@ internal sealed unsafe class Epoll : IDisposable
 {
     /// <summary>The epoll data token of the wake-up eventfd; rings use their index.</summary>
     internal const ulong WakeToken = ulong.MaxValue;
+
+    /// <summary>x86_64 declares <c>struct epoll_event</c> packed: 12 bytes, the data at offset 4.</summary>
+    private static readonly bool PackedAbi = RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
     private readonly SafeFd _epoll;
     private readonly SafeFd _wake;
@@ -36,8 +40,11 @@ internal sealed unsafe class Epoll : IDisposable
     /// <summary>Registers <paramref name="fd"/> level-triggered for input: level triggering re-reports a ring that still holds data.</summary>
     internal void Add(SafeFd fd, ulong token)
     {
-        var ev = new EpollEvent { Events = Libc.EPOLLIN, Data = token };
-        if (Libc.EpollCtl(_epoll.Fd, Libc.EPOLL_CTL_ADD, fd.Fd, &ev) < 0)
+        // SAFETY: a 16-byte stack buffer holds either layout; the kernel copies it before epoll_ctl returns.
+        byte* ev = stackalloc byte[16];
+        *(uint*)ev = Libc.EPOLLIN;
+        *(ulong*)(ev + (PackedAbi ? 4 : 8)) = token;
+        if (Libc.EpollCtl(_epoll.Fd, Libc.EPOLL_CTL_ADD, fd.Fd, ev) < 0)
             throw Errno.ToException("epoll_ctl(EPOLL_CTL_ADD)", Marshal.GetLastPInvokeError(), $"fd {fd.Fd}");
     }
 
@@ -46,11 +53,28 @@ internal sealed unsafe class Epoll : IDisposable
     {
         fixed (EpollEvent* p = events)
         {
-            int n = Libc.EpollWait(_epoll.Fd, p, events.Length, timeoutMs);
+            // SAFETY: the span holds events.Length 16-byte entries; the kernel writes at most that many records,
+            // 12 or 16 bytes each, inside it.
+            int n = Libc.EpollWait(_epoll.Fd, (byte*)p, events.Length, timeoutMs);
+            if (n > 0 && PackedAbi) Unpack((byte*)p, n);
             if (n >= 0) return n;
             int errno = Marshal.GetLastPInvokeError();
             if (errno == Errno.EINTR) return 0;
             throw Errno.ToException("epoll_wait", errno, null);
+        }
+    }
+
+    /// <summary>Spreads <paramref name="count"/> packed 12-byte records into 16-byte entries in place. Last first:
+    /// record i moves from 12i to 16i, over bytes only records after it occupied, which have already moved.</summary>
+    private static void Unpack(byte* buffer, int count)
+    {
+        for (int i = count - 1; i >= 0; i--)
+        {
+            uint events = *(uint*)(buffer + 12 * i);
+            ulong data = Unsafe.ReadUnaligned<ulong>(buffer + 12 * i + 4);
+            var entry = (EpollEvent*)(buffer + 16 * i);
+            entry->Events = events;
+            entry->Data = data;
         }
     }
 

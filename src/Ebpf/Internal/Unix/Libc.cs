@@ -24,10 +24,10 @@ internal static unsafe partial class Libc
     internal static partial int EpollCreate1(int flags);
 
     [LibraryImport(Lib, EntryPoint = "epoll_ctl", SetLastError = true)]
-    internal static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+    internal static partial int EpollCtl(int epfd, int op, int fd, byte* ev);
 
     [LibraryImport(Lib, EntryPoint = "epoll_wait", SetLastError = true)]
-    internal static partial int EpollWait(int epfd, EpollEvent* events, int maxevents, int timeout);
+    internal static partial int EpollWait(int epfd, byte* events, int maxevents, int timeout);
 
     [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
     internal static partial int EventFd(uint initval, int flags);
@@ -73,8 +73,12 @@ internal static unsafe partial class Libc
     internal static readonly nint MapFailed = -1;
 }
 
-/// <summary><c>struct epoll_event</c>: packed (12 bytes) on x86_64, naturally aligned (16 bytes) elsewhere.</summary>
-[StructLayout(LayoutKind.Sequential, Pack = 4)]
+/// <summary>
+/// One ready descriptor as <see cref="Epoll.Wait"/> reports it. This is the naturally aligned 16-byte layout of
+/// <c>struct epoll_event</c> (arm64 and most architectures); x86_64's kernel ABI packs it into 12 bytes, and
+/// <see cref="Epoll"/> converts between the two, so callers see one layout everywhere.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
 internal struct EpollEvent
 {
     internal uint Events;
