@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ebpf.Btf;
+using Ebpf.Externs;
 using Ebpf.Linking;
 
 namespace Ebpf;
@@ -22,6 +23,7 @@ public sealed class BpfObjectSpec
         _variables = parsed.Variables;
         Btf = parsed.Btf;
         BtfExt = parsed.BtfExt;
+        Externs = parsed.Externs;
     }
 
     /// <summary>Reads and parses the object at <paramref name="path"/>.</summary>
@@ -61,6 +63,9 @@ public sealed class BpfObjectSpec
     internal BtfTypes? Btf { get; }
 
     internal BtfExt? BtfExt { get; }
+
+    /// <summary>The externs (__kconfig, __ksym) in libbpf's order: <see cref="ExternSpec.Index"/> indexes this list.</summary>
+    internal IReadOnlyList<ExternSpec> Externs { get; }
 
     /// <summary>
     /// Writes <paramref name="value"/> into global variable <paramref name="name"/> (a <c>const volatile</c> in .rodata,
