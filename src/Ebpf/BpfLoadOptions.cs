@@ -17,6 +17,14 @@ public sealed class BpfLoadOptions
     public string? KernelBtfPath { get; init; }
 
     /// <summary>
+    /// The directory where maps declared with <c>__uint(pinning, LIBBPF_PIN_BY_NAME)</c> are pinned, each as
+    /// <c>&lt;PinPath&gt;/&lt;map name&gt;</c>: a map already pinned there is reused (after checking that its type, key and
+    /// value sizes, max_entries and flags match the declaration), otherwise the new map is pinned there. Null means
+    /// <c>/sys/fs/bpf</c> (libbpf's default), where a bpffs is mounted if none is. The directory is created if missing.
+    /// </summary>
+    public string? PinPath { get; init; }
+
+    /// <summary>
     /// The kernel configuration read for <c>__kconfig</c> externs named <c>CONFIG_*</c>: a <c>.config</c>-style file, plain
     /// or gzip-compressed. Null means the running kernel's, where libbpf looks: <c>/boot/config-$(uname -r)</c>, then
     /// <c>/proc/config.gz</c>.

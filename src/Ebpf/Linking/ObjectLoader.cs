@@ -1,6 +1,7 @@
 using Ebpf.Btf;
 using Ebpf.Externs;
 using Ebpf.Internal.Unix;
+using Ebpf.Pinning;
 
 namespace Ebpf.Linking;
 
@@ -13,6 +14,7 @@ internal static class ObjectLoader
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
         SafeFd? btf = null;
+        var pins = new MapPinner(spec.Name, options.PinPath ?? BpfFs.DefaultPath);
         try
         {
             foreach (var program in spec.Programs.Values)
@@ -22,7 +24,11 @@ internal static class ObjectLoader
             var externs = ExternResolver.Resolve(spec, options, () => kernelBtf.Value);
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, out btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
-                maps[name] = CreateMap(spec.Name, WithKconfig(name, mapSpec, externs), btf);
+            {
+                var effective = WithKconfig(name, mapSpec, externs);
+                maps[name] = effective.Pinning != 0 ? pins.CreateOrReuse(effective, () => CreateMap(spec.Name, effective, btf))
+                    : CreateMap(spec.Name, effective, btf);
+            }
             CoreRelocator? core = null;
             foreach (var (name, programSpec) in spec.Programs)
             {
@@ -50,6 +56,7 @@ internal static class ObjectLoader
         }
         catch
         {
+            pins.UndoPins();
             foreach (var p in programs.Values) p.Dispose();
             foreach (var m in maps.Values) m.Dispose();
             throw;
