@@ -136,9 +136,10 @@ internal static class ExternCollector
     }
 
     /// <summary>libbpf's find_kcfg_type.</summary>
-    internal static KconfigType KconfigTypeOf(BtfTypes btf, uint id, out bool signed)
+    internal static KconfigType KconfigTypeOf(BtfTypes btf, uint id, out bool signed, int depth = 0)
     {
         signed = false;
+        if (depth > 8) return KconfigType.Unsupported; // arrays nested this deep (or a cycle in corrupt BTF) are no kconfig type
         var t = btf.SkipQualifiers(id);
         switch (t.Kind)
         {
@@ -153,7 +154,7 @@ internal static class ExternCollector
             case BtfKind.Enum or BtfKind.Enum64:
                 return (t.Kind == BtfKind.Enum64 || t.SizeOrType == 4) && t.Name == "libbpf_tristate" ? KconfigType.Tristate : KconfigType.Unsupported;
             case BtfKind.Array:
-                return t.ArrayLength > 0 && KconfigTypeOf(btf, t.ArrayElement, out _) == KconfigType.Char ? KconfigType.CharArray : KconfigType.Unsupported;
+                return t.ArrayLength > 0 && KconfigTypeOf(btf, t.ArrayElement, out _, depth + 1) == KconfigType.Char ? KconfigType.CharArray : KconfigType.Unsupported;
             default:
                 return KconfigType.Unsupported;
         }
@@ -163,7 +164,8 @@ internal static class ExternCollector
     private static int AlignmentOf(BtfTypes btf, uint id)
     {
         var t = btf.SkipQualifiers(id);
-        return t.Kind == BtfKind.Array ? AlignmentOf(btf, t.ArrayElement) : (int)Math.Clamp(t.SizeOrType, 1u, 8u);
+        // Only called for accepted kconfig types: a char array's element is a 1-byte integer.
+        return t.Kind == BtfKind.Array ? 1 : (int)Math.Clamp(t.SizeOrType, 1u, 8u);
     }
 
     private static BtfTypes RewriteBtf(ElfFile elf, BtfTypes btf, Dictionary<string, ExternSpec> byName, int kconfigSize, out uint kconfigSectionId)
@@ -213,6 +215,8 @@ internal static class ExternCollector
                 {
                     // The kernel rejects extern FUNCs and unnamed parameters of a FUNC's prototype.
                     var proto = btf[v.SizeOrType];
+                    if (proto.Kind != BtfKind.FunctionProto)
+                        throw elf.Error(KsymsSection, $"extern function '{v.Name}': its BTF FUNC points to {proto}, not a FUNC_PROTO.");
                     for (int p = 0; p < proto.Members.Count; p++)
                         if (proto.Members[p].Type != 0 && proto.Members[p].Name.Length == 0)
                             WriteU32(raw, btf.TypeStart + proto.RawPosition + 12 + p * 8, dummyName);
