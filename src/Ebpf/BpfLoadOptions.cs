@@ -13,8 +13,31 @@ public sealed class BpfLoadOptions
     /// <summary>The first verifier-log buffer size in bytes; doubled (up to 1 GiB) while the kernel says the log did not fit.</summary>
     public int LogSize { get; init; } = DefaultLogSize;
 
-    /// <summary>Kernel BTF used for CO-RE relocations; null means <c>/sys/kernel/btf/vmlinux</c>.</summary>
+    /// <summary>Kernel BTF used for CO-RE relocations, typed <c>__ksym</c> externs and kfuncs; null means <c>/sys/kernel/btf/vmlinux</c>.</summary>
     public string? KernelBtfPath { get; init; }
+
+    /// <summary>
+    /// The directory where maps declared with <c>__uint(pinning, LIBBPF_PIN_BY_NAME)</c> are pinned, each as
+    /// <c>&lt;PinPath&gt;/&lt;map name&gt;</c>: a map already pinned there is reused (after checking that its type, key and
+    /// value sizes, max_entries and flags match the declaration), otherwise the new map is pinned there. Null means
+    /// <c>/sys/fs/bpf</c> (libbpf's default), where a bpffs is mounted if none is. The directory is created if missing.
+    /// </summary>
+    public string? PinPath { get; init; }
+
+    /// <summary>
+    /// The kernel configuration read for <c>__kconfig</c> externs named <c>CONFIG_*</c>: a <c>.config</c>-style file, plain
+    /// or gzip-compressed. Null means the running kernel's, where libbpf looks: <c>/boot/config-$(uname -r)</c>, then
+    /// <c>/proc/config.gz</c>.
+    /// </summary>
+    public string? KconfigPath { get; init; }
+
+    /// <summary>
+    /// Values for <c>__kconfig</c> externs by name, in <c>.config</c> syntax (<c>y</c>, <c>n</c>, <c>m</c>, a number, a
+    /// quoted string), taking precedence over the kernel configuration and over the virtual values
+    /// (<c>LINUX_KERNEL_VERSION</c>, <c>LINUX_HAS_BPF_COOKIE</c>, <c>LINUX_HAS_SYSCALL_WRAPPER</c>) the loader computes.
+    /// When every <c>CONFIG_*</c> extern is given here, the kernel configuration is not read.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Kconfig { get; init; }
 
     /// <summary>Tests only: the BTF kinds to assume the kernel accepts, instead of probing, to exercise sanitisation.</summary>
     internal Btf.BtfFeatureSet? AssumedBtfFeatures { get; init; }

@@ -58,24 +58,29 @@ public sealed unsafe class BpfMap : IDisposable
     /// <exception cref="BpfPermissionException">The process lacks CAP_BPF.</exception>
     public static BpfMap Create(MapSpec spec) => Create(spec, btf: null);
 
-    internal static BpfMap Create(MapSpec spec, SafeFd? btf, SafeFd? innerMap = null)
+    /// <summary>The key size, value size and max_entries the kernel gets for <paramref name="spec"/> (ring buffers have
+    /// no keys or values; a perf event array has one 4-byte slot per possible CPU unless fewer are asked for).</summary>
+    internal static (uint KeySize, uint ValueSize, uint MaxEntries) EffectiveShape(MapSpec spec)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        uint maxEntries = spec.MaxEntries;
-        uint keySize = spec.KeySize, valueSize = spec.ValueSize;
         switch (spec.Type)
         {
             case BpfMapType.RingBuf or BpfMapType.UserRingBuf:
-                RingBufferSize.Validate(spec.Name, maxEntries, Environment.SystemPageSize);
-                keySize = valueSize = 0;
-                break;
+                return (0, 0, spec.MaxEntries);
             case BpfMapType.PerfEventArray:
                 // libbpf and cilium: 0 means one slot per possible CPU; the kernel stores event fds, so 4-byte key and value.
                 int possible = Cpus.Possible().Max() + 1;
-                maxEntries = maxEntries == 0 ? (uint)possible : Math.Min(maxEntries, (uint)possible);
-                keySize = valueSize = 4;
-                break;
+                return (4, 4, spec.MaxEntries == 0 ? (uint)possible : Math.Min(spec.MaxEntries, (uint)possible));
+            default:
+                return (spec.KeySize, spec.ValueSize, spec.MaxEntries);
         }
+    }
+
+    internal static BpfMap Create(MapSpec spec, SafeFd? btf, SafeFd? innerMap = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Type is BpfMapType.RingBuf or BpfMapType.UserRingBuf)
+            RingBufferSize.Validate(spec.Name, spec.MaxEntries, Environment.SystemPageSize);
+        var (keySize, valueSize, maxEntries) = EffectiveShape(spec);
         if (spec.Type is not (BpfMapType.RingBuf or BpfMapType.UserRingBuf) && maxEntries == 0)
             throw new ArgumentOutOfRangeException(nameof(spec), $"Map '{spec.Name}': max_entries is 0; set MapSpec.MaxEntries to the number of entries the map must hold.");
 
@@ -118,8 +123,15 @@ public sealed unsafe class BpfMap : IDisposable
         return FromHandle(SafeFd.Duplicate(fd), name);
     }
 
-    /// <summary>Opens a map pinned in bpffs.</summary>
-    public static BpfMap OpenPinned(string path) => FromHandle(Bpf.ObjGet(path), Path.GetFileName(path));
+    /// <summary>Opens a map pinned in bpffs (<see cref="PinnedPath"/> is then <paramref name="path"/>).</summary>
+    /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), or it is not a map.</exception>
+    public static BpfMap OpenPinned(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var map = FromHandle(Bpf.ObjGet(path), Path.GetFileName(path));
+        map.PinnedPath = path;
+        return map;
+    }
 
     internal static BpfMap FromHandle(SafeFd fd, string? name)
     {
@@ -213,8 +225,32 @@ public sealed unsafe class BpfMap : IDisposable
         return result;
     }
 
-    /// <summary>Pins the map at <paramref name="path"/> on a bpffs mount.</summary>
-    public void Pin(string path) => Bpf.ObjPin(Handle, path, $"map '{Name}'");
+    /// <summary>Where this map was pinned by <see cref="Pin"/>, found by <see cref="OpenPinned"/> or pinned by name
+    /// during its object's load; null when it is not known to be pinned.</summary>
+    public string? PinnedPath { get; private set; }
+
+    /// <summary>Pins the map at <paramref name="path"/> on a bpffs mount: the map then lives until the pin is removed
+    /// (<see cref="Unpin"/>, or <c>rm</c>), even after every descriptor is closed.</summary>
+    /// <exception cref="BpfException">The path is taken (EEXIST), or not on a bpffs.</exception>
+    public void Pin(string path)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Bpf.ObjPin(Handle, path, $"map '{Name}'");
+        PinnedPath = path;
+    }
+
+    /// <summary>Removes the pin at <see cref="PinnedPath"/> (the map lives on while descriptors or programs hold it).
+    /// Harmless when the pin is already gone.</summary>
+    /// <exception cref="InvalidOperationException">The map is not known to be pinned.</exception>
+    public void Unpin()
+    {
+        string path = PinnedPath ?? throw new InvalidOperationException($"Map '{Name}' is not pinned (PinnedPath is null).");
+        File.Delete(path);
+        PinnedPath = null;
+    }
+
+    internal void MarkPinned(string path) => PinnedPath = path;
 
     /// <summary>Makes the map read-only for user space (what libbpf does to <c>.rodata</c>).</summary>
     public void Freeze() => Bpf.MapFreeze(Handle, Name);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ebpf.Btf;
+using Ebpf.Externs;
 using Ebpf.Linking;
 
 namespace Ebpf;
@@ -22,6 +23,7 @@ public sealed class BpfObjectSpec
         _variables = parsed.Variables;
         Btf = parsed.Btf;
         BtfExt = parsed.BtfExt;
+        Externs = parsed.Externs;
     }
 
     /// <summary>Reads and parses the object at <paramref name="path"/>.</summary>
@@ -64,7 +66,8 @@ public sealed class BpfObjectSpec
                 Btf is not null && v.TypeId != 0 && v.TypeId < (uint)Btf.Count ? BtfDescriber.TypeName(Btf, v.TypeId) : "")),
     ];
 
-    /// <summary>Describes the object's BTF types in id order (empty when the object has no .BTF section).</summary>
+    /// <summary>Describes the object's BTF types in id order (empty when the object has no .BTF section), as the loader
+    /// will load them: an object with <c>__ksym</c> externs ends with the <c>dummy_ksym</c> VAR the loader appends.</summary>
     public IReadOnlyList<BtfTypeInfo> DescribeBtfTypes() => Btf is null ? [] : BtfDescriber.All(Btf);
 
     internal Dictionary<string, GlobalVariable> Variables => _variables;
@@ -72,6 +75,9 @@ public sealed class BpfObjectSpec
     internal BtfTypes? Btf { get; }
 
     internal BtfExt? BtfExt { get; }
+
+    /// <summary>The externs (__kconfig, __ksym) in libbpf's order: <see cref="ExternSpec.Index"/> indexes this list.</summary>
+    internal IReadOnlyList<ExternSpec> Externs { get; }
 
     /// <summary>
     /// Writes <paramref name="value"/> into global variable <paramref name="name"/> (a <c>const volatile</c> in .rodata,

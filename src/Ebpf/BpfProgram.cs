@@ -35,7 +35,50 @@ public sealed class BpfProgram : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a program pinned in bpffs. What the kernel does not keep (the section name, the expected attach type) is
+    /// unknown: <see cref="SectionName"/> is empty and <see cref="Attach"/> needs the explicit attach methods.
+    /// </summary>
+    /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), or it is not a program.</exception>
+    public static BpfProgram OpenPinned(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var fd = Bpf.ObjGet(path);
+        try
+        {
+            var info = Bpf.GetInfo<BpfProgInfo>(fd, $"pinned program '{path}'");
+            return new BpfProgram(fd, info.Name.AsString(), "", (BpfProgramType)info.Type, default, null, info.Id) { PinnedPath = path };
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
     internal SafeFd Handle { get; }
+
+    /// <summary>Where this program was pinned by <see cref="Pin"/> or found by <see cref="OpenPinned"/>; null otherwise.</summary>
+    public string? PinnedPath { get; private set; }
+
+    /// <summary>Pins the program at <paramref name="path"/> on a bpffs mount: it stays loaded until the pin is removed.</summary>
+    /// <exception cref="BpfException">The path is taken (EEXIST), or not on a bpffs.</exception>
+    public void Pin(string path)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Bpf.ObjPin(Handle, path, $"program '{Name}'");
+        PinnedPath = path;
+    }
+
+    /// <summary>Removes the pin at <see cref="PinnedPath"/>; harmless when it is already gone.</summary>
+    /// <exception cref="InvalidOperationException">The program is not known to be pinned.</exception>
+    public void Unpin()
+    {
+        string path = PinnedPath ?? throw new InvalidOperationException($"Program '{Name}' is not pinned (PinnedPath is null).");
+        File.Delete(path);
+        PinnedPath = null;
+    }
 
     /// <summary>The program's function name.</summary>
     public string Name { get; }

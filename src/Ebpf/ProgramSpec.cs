@@ -56,6 +56,9 @@ public sealed class ProgramSpec
 
     internal MapReference[] MapReferences { get; }
 
+    /// <summary>Instructions that receive a ksym's or kfunc's resolution at load time.</summary>
+    internal Externs.ExternReference[] ExternReferences { get; init; } = [];
+
     internal FunctionPlacement[] Functions { get; }
 
     /// <summary>CO-RE records that apply to this program (from .BTF.ext), in linked instruction indices.</summary>

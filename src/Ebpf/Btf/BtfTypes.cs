@@ -168,6 +168,28 @@ internal sealed class BtfTypes
         return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
     }
 
+    /// <summary>This blob (with the fix-ups made to <see cref="Raw"/> so far) parsed again, with
+    /// <paramref name="types"/> appended to the type section (their ids follow the last) and <paramref name="strings"/>
+    /// to the string section (their offsets start at <see cref="StringLength"/>).</summary>
+    internal BtfTypes Rebuild(ReadOnlySpan<byte> types = default, ReadOnlySpan<byte> strings = default)
+    {
+        int hdrLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(Raw.AsSpan(4));
+        int typeLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(Raw.AsSpan(12));
+        var blob = new byte[hdrLen + typeLen + types.Length + StringLength + strings.Length];
+        Raw.AsSpan(0, hdrLen).CopyTo(blob);
+        var header = blob.AsSpan(8);
+        BinaryPrimitives.WriteUInt32LittleEndian(header, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)(typeLen + types.Length));
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)(typeLen + types.Length));
+        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)(StringLength + strings.Length));
+        var body = blob.AsSpan(hdrLen);
+        Raw.AsSpan(TypeStart, typeLen).CopyTo(body);
+        types.CopyTo(body[typeLen..]);
+        Raw.AsSpan(StringStart, StringLength).CopyTo(body[(typeLen + types.Length)..]);
+        strings.CopyTo(body[(typeLen + types.Length + StringLength)..]);
+        return Parse(blob, ObjectName, Section);
+    }
+
     /// <summary>A string from the string section (for .BTF.ext records), or null when out of range.</summary>
     internal string? StringAt(uint offset)
     {

@@ -37,6 +37,14 @@ public static class KernelFeatures
                 $"This kernel does not support BPF programs of type {type}.");
     }
 
+    private static readonly Lazy<bool> BpfCookie = new(() => ProbeHelperCall(BpfProgramType.Tracepoint, GetAttachCookieHelper));
+
+    private const int GetAttachCookieHelper = 174;
+
+    /// <summary>True when programs can call bpf_get_attach_cookie (Linux 5.15+): the value of libbpf's virtual
+    /// <c>LINUX_HAS_BPF_COOKIE</c> kconfig extern, probed the same way (a tracepoint program calling the helper).</summary>
+    internal static bool HasBpfCookie() => BpfCookie.Value;
+
     private static unsafe bool ProbeProgram(BpfProgramType type)
     {
         // mov64 r0, 0; exit
@@ -58,6 +66,19 @@ public static class KernelFeatures
         if (-r is Internal.Unix.Errno.EPERM or Internal.Unix.Errno.EACCES)
             throw Internal.Unix.Errno.ToException("BPF_PROG_LOAD", (int)-r, $"the probe of program type {type}");
         return false;
+    }
+
+    /// <summary>Loads <c>call helper; exit</c> as <paramref name="type"/>: true when the verifier accepts the call.</summary>
+    private static unsafe bool ProbeHelperCall(BpfProgramType type, int helper)
+    {
+        ulong* insns = stackalloc ulong[] { 0x85UL | ((ulong)(uint)helper << 32), 0x0000000000000095UL };
+        byte* license = stackalloc byte[] { (byte)'G', (byte)'P', (byte)'L', 0 };
+        // SAFETY: insns and license are stack buffers alive for the synchronous syscall.
+        var attr = new Internal.Sys.ProgLoadAttr { ProgType = (uint)type, InsnCnt = 2, Insns = (ulong)insns, License = (ulong)license };
+        long r = Internal.Sys.BpfProg.TryLoad(ref attr);
+        if (r < 0) return false;
+        _ = Internal.Unix.Libc.Close((int)r);
+        return true;
     }
 
     private static bool Probe(BpfMapType type)

@@ -1,5 +1,6 @@
 using Ebpf.Btf;
 using Ebpf.Elf;
+using Ebpf.Externs;
 
 namespace Ebpf.Linking;
 
@@ -22,6 +23,9 @@ internal sealed class ObjectContext
 
     /// <summary>Global-data maps (.rodata, .data, .bss, ...) by section index.</summary>
     internal Dictionary<int, string> DataMaps { get; } = [];
+
+    /// <summary>Externs (__kconfig, __ksym) by ELF symbol index.</summary>
+    internal Dictionary<int, ExternSpec> Externs { get; init; } = [];
 
     internal string? MapAt(ulong offset, string symbolName)
     {

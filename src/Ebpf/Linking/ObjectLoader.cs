@@ -1,5 +1,7 @@
 using Ebpf.Btf;
+using Ebpf.Externs;
 using Ebpf.Internal.Unix;
+using Ebpf.Pinning;
 
 namespace Ebpf.Linking;
 
@@ -12,35 +14,52 @@ internal static class ObjectLoader
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
         SafeFd? btf = null;
+        var pins = new MapPinner(spec.Name, options.PinPath ?? BpfFs.DefaultPath);
         try
         {
             foreach (var program in spec.Programs.Values)
                 if (program.AutoLoad) CheckLoadable(spec, program);
             string? btfFailure = null;
+            var kernelBtf = new Lazy<BtfTypes>(() => KernelBtf.Load(options.KernelBtfPath));
+            var externs = ExternResolver.Resolve(spec, options, () => kernelBtf.Value);
             var btfKinds = options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, btfKinds, out btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
-                maps[name] = CreateMap(spec.Name, mapSpec, btf);
+            {
+                var effective = WithKconfig(name, mapSpec, externs);
+                maps[name] = effective.Pinning != 0 ? pins.CreateOrReuse(effective, () => CreateMap(spec.Name, effective, btf))
+                    : CreateMap(spec.Name, effective, btf);
+            }
             CoreRelocator? core = null;
             foreach (var (name, programSpec) in spec.Programs)
             {
                 if (!programSpec.AutoLoad) continue;
                 var instructions = Patch(spec.Name, programSpec, maps);
+                ExternResolver.Patch(spec, programSpec, instructions, externs);
                 if (programSpec.CoreRelocations.Count > 0)
                 {
-                    core ??= new CoreRelocator(spec.Btf!, KernelBtf.Load(options.KernelBtfPath), spec.Name);
+                    core ??= new CoreRelocator(spec.Btf!, kernelBtf.Value, spec.Name);
                     core.Apply(programSpec, instructions);
                 }
                 // func_info and line_info refer to FUNC types: a kernel without them takes neither.
                 var btfInfo = btf is not null && spec.BtfExt is not null && btfKinds.HasFlag(BtfFeatureSet.Func)
                     ? ObjectBtf.ProgramInfo(btf, spec.BtfExt, programSpec) : null;
-                var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure);
+                SafeFd fd;
+                try
+                {
+                    fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure);
+                }
+                catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
+                {
+                    throw new BpfVerifierException(e.ProgramName, e.Errno, e.VerifierLog, $"{spec.Name}: program '{programSpec.Name}': {why}\n{e.Message}");
+                }
                 programs[name] = BpfProgram.FromLoaded(fd, programSpec);
             }
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
         }
         catch
         {
+            pins.UndoPins();
             foreach (var p in programs.Values) p.Dispose();
             foreach (var m in maps.Values) m.Dispose();
             throw;
@@ -50,6 +69,15 @@ internal static class ObjectLoader
             // Maps and programs hold their own references to the BTF object.
             btf?.Dispose();
         }
+    }
+
+    /// <summary>The .kconfig map takes the values resolved for this kernel.</summary>
+    private static MapSpec WithKconfig(string name, MapSpec spec, ResolvedExterns externs)
+    {
+        if (name != ExternCollector.KconfigMapName || externs.Kconfig is null) return spec;
+        var copy = spec.Clone();
+        copy.InitialValue = externs.Kconfig;
+        return copy;
     }
 
     private static void CheckLoadable(BpfObjectSpec spec, ProgramSpec program)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Ebpf.Btf;
 using Ebpf.Elf;
+using Ebpf.Externs;
 
 namespace Ebpf.Linking;
 
@@ -12,7 +13,7 @@ internal static class ObjectReader
     internal const ulong MaxZeroFilledSection = 256UL << 20;
 
     internal sealed record Result(string License, Dictionary<string, MapSpec> Maps, Dictionary<string, ProgramSpec> Programs,
-        Dictionary<string, GlobalVariable> Variables, BtfTypes? Btf, BtfExt? BtfExt);
+        Dictionary<string, GlobalVariable> Variables, BtfTypes? Btf, BtfExt? BtfExt, IReadOnlyList<ExternSpec> Externs);
 
     internal static Result Read(ReadOnlyMemory<byte> image, string objectName)
     {
@@ -24,19 +25,24 @@ internal static class ObjectReader
         if (elf.FindSection(".BTF") is { } btfSection)
         {
             btf = BtfTypes.Parse(btfSection.Data.Span, objectName, ".BTF");
-            if (elf.FindSection(".BTF.ext") is { } extSection)
-                btfExt = BtfExt.Parse(extSection.Data.Span, btf, objectName);
             FixDataSections(elf, btf);
         }
+        // Externs rewrite the BTF (and may add a type), so .BTF.ext is read against the result.
+        var externs = ExternCollector.Collect(elf, btf);
+        btf = externs.Btf;
+        if (btf is not null && elf.FindSection(".BTF.ext") is { } extSection)
+            btfExt = BtfExt.Parse(extSection.Data.Span, btf, objectName);
 
-        var ctx = new ObjectContext(elf, btf);
+        var ctx = new ObjectContext(elf, btf) { Externs = externs.BySymbol };
         var maps = new Dictionary<string, MapSpec>(StringComparer.Ordinal);
         ReadBtfMaps(elf, btf, ctx, maps);
         var variables = new Dictionary<string, GlobalVariable>(StringComparer.Ordinal);
         ReadGlobalData(elf, btf, ctx, maps, variables);
+        if (externs.KconfigMap is { } kconfig && !maps.TryAdd(kconfig.Name, kconfig))
+            throw elf.Error(ExternCollector.KconfigSection, $"a map named '{kconfig.Name}' already exists, so the kconfig externs have nowhere to live.");
         ReadCode(elf, ctx);
         var programs = ReadPrograms(elf, ctx, license, btfExt);
-        return new Result(license, maps, programs, variables, btf, btfExt);
+        return new Result(license, maps, programs, variables, btf, btfExt, externs.Externs);
     }
 
     internal static bool IsGlobalDataSection(string name) =>
@@ -221,8 +227,8 @@ internal static class ObjectReader
             {
                 if (anyGlobal && !f.IsGlobal) continue; // static functions beside programs are subprograms
                 if (programs.ContainsKey(f.Name)) throw elf.Error(name, $"program '{f.Name}' is defined twice.");
-                var (instructions, mapRefs, placements) = ProgramLinker.Link(ctx, f);
-                var spec = new ProgramSpec(f.Name, name, type, attach, target, sleepable, license, instructions, mapRefs, placements);
+                var (instructions, mapRefs, externRefs, placements) = ProgramLinker.Link(ctx, f);
+                var spec = new ProgramSpec(f.Name, name, type, attach, target, sleepable, license, instructions, mapRefs, placements) { ExternReferences = externRefs };
                 if (btfExt is not null) AttachCoreRelocations(spec, btfExt);
                 programs[f.Name] = spec;
             }

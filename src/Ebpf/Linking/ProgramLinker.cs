@@ -1,4 +1,5 @@
 using Ebpf.Elf;
+using Ebpf.Externs;
 
 namespace Ebpf.Linking;
 
@@ -13,6 +14,7 @@ internal sealed class ProgramLinker
     private readonly CodeFunction _main;
     private readonly List<BpfInstruction> _output = [];
     private readonly List<MapReference> _maps = [];
+    private readonly List<ExternReference> _externs = [];
     private readonly List<FunctionPlacement> _placements = [];
     private readonly Dictionary<CodeFunction, int> _placed = [];
     private readonly Queue<CodeFunction> _pending = new();
@@ -23,12 +25,12 @@ internal sealed class ProgramLinker
         _main = main;
     }
 
-    internal static (BpfInstruction[] Instructions, MapReference[] Maps, FunctionPlacement[] Functions) Link(ObjectContext ctx, CodeFunction main)
+    internal static (BpfInstruction[] Instructions, MapReference[] Maps, ExternReference[] Externs, FunctionPlacement[] Functions) Link(ObjectContext ctx, CodeFunction main)
     {
         var linker = new ProgramLinker(ctx, main);
         linker.Place(main);
         while (linker._pending.Count > 0) linker.Relocate(linker._pending.Dequeue());
-        return (linker._output.ToArray(), linker._maps.ToArray(), linker._placements.ToArray());
+        return (linker._output.ToArray(), linker._maps.ToArray(), linker._externs.ToArray(), linker._placements.ToArray());
     }
 
     private int Place(CodeFunction f)
@@ -69,7 +71,12 @@ internal sealed class ProgramLinker
     {
         var sym = _ctx.Elf.Symbols[rel.SymbolIndex];
         if (sym.SectionIndex == ElfSymbol.SHN_UNDEF)
-            throw Error(f, $"instruction {src} refers to extern symbol '{sym.Name}' (kconfig, ksym or kfunc); externs are not supported yet.");
+        {
+            if (!_ctx.Externs.TryGetValue(rel.SymbolIndex, out var ext))
+                throw Error(f, $"instruction {src} refers to undefined symbol '{sym.Name}', which is not a __kconfig or __ksym extern. " +
+                    "Define it in the object, or declare it extern with __kconfig or __ksym (bpf_helpers.h).");
+            return Extern(f, src, outIndex, insn, rel, ext);
+        }
         if (sym.SectionIndex >= _ctx.Elf.Sections.Count)
             throw Error(f, $"instruction {src} refers to symbol '{sym.Name}' in section {sym.SectionIndex}, which does not exist.");
         var target = _ctx.Elf.Sections[sym.SectionIndex];
@@ -125,6 +132,45 @@ internal sealed class ProgramLinker
         }
 
         throw Error(f, $"instruction {src} refers to '{sym.Name}' in section '{target.Name}', which is neither a map, global data nor code.");
+    }
+
+    /// <summary>A reference to an extern: a kfunc call, or an ld_imm64 of a kconfig value (a .kconfig map value, whose
+    /// offset is known now) or of a ksym (BTF id or address, known at load).</summary>
+    private BpfInstruction Extern(CodeFunction f, int src, int outIndex, BpfInstruction insn, ElfRelocation rel, ExternSpec ext)
+    {
+        if (insn.IsCall)
+        {
+            if (rel.Type != ElfRelocation.R_BPF_64_32)
+                throw Error(f, $"instruction {src} calls extern '{ext.Name}' with relocation type {rel.Type}; expected R_BPF_64_32.");
+            if (ext.Kind != ExternKind.Kfunc)
+                throw Error(f, $"instruction {src} calls extern '{ext.Name}', which is a {ext.Kind} variable, not a kernel function.");
+            insn.SourceRegister = BpfInstruction.PseudoKfuncCall;
+            insn.Immediate = 0;
+            insn.Offset = 0;
+            _externs.Add(new ExternReference(outIndex, ext.Index, true));
+            return insn;
+        }
+        if (!insn.IsLoadImm64)
+            throw Error(f, $"relocation for extern '{ext.Name}' applies to instruction {src} (opcode 0x{insn.Opcode:x2}), which is neither a call nor an ld_imm64.");
+        if (rel.Type != ElfRelocation.R_BPF_64_64)
+            throw Error(f, $"ld_imm64 of extern '{ext.Name}' at instruction {src} has relocation type {rel.Type}; expected R_BPF_64_64.");
+        var second = _output[outIndex + 1];
+        if (ext.Kind == ExternKind.Kconfig)
+        {
+            // As libbpf: the value's offset in .kconfig, whatever addend the instruction carried.
+            insn.SourceRegister = BpfInstruction.PseudoMapValue;
+            insn.Immediate = 0;
+            second.Immediate = ext.Kconfig.Offset;
+            _output[outIndex + 1] = second;
+            _maps.Add(new MapReference(outIndex, ExternCollector.KconfigMapName, true, (uint)ext.Kconfig.Offset));
+            return insn;
+        }
+        insn.SourceRegister = 0;
+        insn.Immediate = 0;
+        second.Immediate = 0;
+        _output[outIndex + 1] = second;
+        _externs.Add(new ExternReference(outIndex, ext.Index, false));
+        return insn;
     }
 
     /// <summary>Places the function starting at <paramref name="targetInstruction"/> and returns the pc-relative immediate.</summary>

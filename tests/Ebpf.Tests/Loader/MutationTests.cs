@@ -12,6 +12,8 @@ public sealed class MutationTests
     [Theory]
     [InlineData("loader_basic.bpf.o", 1)]
     [InlineData("loader_verifier_fail.bpf.o", 2)]
+    [InlineData("loader_externs.bpf.o", 3)]
+    [InlineData("loader_externs.bpf.o", 4)]
     public void Corrupted_objects_fail_only_with_BpfObjectException(string objectName, int seed)
     {
         var original = TestObjectFiles.Bytes(objectName);
@@ -37,6 +39,38 @@ public sealed class MutationTests
             }
         }
         // Both outcomes must occur, or the mutations are not exercising the parser.
+        Assert.True(parsed > 0 && rejected > 0, $"parsed {parsed}, rejected {rejected}");
+    }
+
+    /// <summary>The extern DATASECs (.kconfig, .ksyms), their VARs and FUNCs sit at the end of the BTF type section:
+    /// corrupt words there, where the extern collector reads and rewrites.</summary>
+    [Fact]
+    public void Corrupted_extern_btf_fails_only_with_BpfObjectException()
+    {
+        var original = TestObjectFiles.Bytes("loader_externs.bpf.o");
+        int btf = TestObjectFiles.SectionDataOffset(original, ".BTF");
+        int hdrLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(original.AsSpan(btf + 4));
+        int typeEnd = btf + hdrLen + (int)BinaryPrimitives.ReadUInt32LittleEndian(original.AsSpan(btf + 8)) + (int)BinaryPrimitives.ReadUInt32LittleEndian(original.AsSpan(btf + 12));
+        var random = new Random(5);
+        int parsed = 0, rejected = 0;
+        for (int i = 0; i < 2000; i++)
+        {
+            var mutant = (byte[])original.Clone();
+            for (int n = random.Next(1, 3); n > 0; n--) Poke(mutant, typeEnd - 4 - random.Next(600) * 4, random);
+            try
+            {
+                BpfObjectSpec.FromBytes(mutant, "mutant.o");
+                parsed++;
+            }
+            catch (BpfObjectException)
+            {
+                rejected++;
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"mutant {i} threw {e.GetType().Name} instead of BpfObjectException: {e}");
+            }
+        }
         Assert.True(parsed > 0 && rejected > 0, $"parsed {parsed}, rejected {rejected}");
     }
 

@@ -79,6 +79,17 @@ internal static unsafe class Bpf
         }
     }
 
+    /// <summary>BPF_OBJ_GET returning the fd or -errno, for callers that treat a missing pin as an answer.</summary>
+    internal static long TryObjGet(string path)
+    {
+        byte[] p = NulTerminated(path);
+        fixed (byte* pp = p)
+        {
+            var attr = new ObjPinAttr { Pathname = (ulong)pp };
+            return Raw(BpfCommand.ObjGet, ref attr);
+        }
+    }
+
     internal static SafeFd ObjGet(string path)
     {
         byte[] p = NulTerminated(path);

@@ -47,6 +47,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "mount", SetLastError = true)]
     internal static partial int Mount(byte* source, byte* target, byte* fstype, ulong flags, nint data);
 
+    [LibraryImport(Lib, EntryPoint = "statfs", SetLastError = true)]
+    internal static partial int Statfs(byte* path, byte* buf);
+
     [LibraryImport(Lib, EntryPoint = "sched_setaffinity", SetLastError = true)]
     internal static partial int SchedSetAffinity(int pid, nuint cpusetsize, ulong* mask);
 
