@@ -12,10 +12,21 @@ internal static class ObjectLoader
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
         SafeFd? btf = null;
+        // Parsed once per load, and only when a program needs it (CO-RE, or a BTF attach target).
+        BtfTypes? vmlinux = null;
+        BtfTypes Vmlinux(string purpose) => vmlinux ??= KernelBtf.Load(null, purpose);
         try
         {
-            foreach (var program in spec.Programs.Values)
-                if (program.AutoLoad) CheckLoadable(spec, program);
+            // Attach targets are resolved before anything is created, so a missing one fails fast.
+            var attachBtfIds = new Dictionary<string, uint>(StringComparer.Ordinal);
+            foreach (var (name, program) in spec.Programs)
+            {
+                if (!program.AutoLoad) continue;
+                CheckLoadable(spec, program);
+                if (BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
+                    attachBtfIds[name] = BtfAttachTarget.Resolve(
+                        Vmlinux($"Program '{program.Name}' ({program.SectionName}) attaches to a kernel BTF type and"), spec.Name, program);
+            }
             string? btfFailure = null;
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, out btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
@@ -27,11 +38,13 @@ internal static class ObjectLoader
                 var instructions = Patch(spec.Name, programSpec, maps);
                 if (programSpec.CoreRelocations.Count > 0)
                 {
-                    core ??= new CoreRelocator(spec.Btf!, KernelBtf.Load(options.KernelBtfPath), spec.Name);
+                    core ??= new CoreRelocator(spec.Btf!,
+                        options.KernelBtfPath is null ? Vmlinux("CO-RE") : KernelBtf.Load(options.KernelBtfPath), spec.Name);
                     core.Apply(programSpec, instructions);
                 }
                 var btfInfo = btf is not null && spec.BtfExt is not null ? ObjectBtf.ProgramInfo(btf, spec.BtfExt, programSpec) : null;
-                var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure);
+                var fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
+                    attachBtfIds.GetValueOrDefault(name));
                 programs[name] = BpfProgram.FromLoaded(fd, programSpec);
             }
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
@@ -53,9 +66,13 @@ internal static class ObjectLoader
     {
         if (program.CoreRelocations.Count > 0 && spec.Btf is null)
             throw new BpfObjectException(spec.Name, program.SectionName, $"program '{program.Name}' has CO-RE relocations but the object has no .BTF.");
-        if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm or BpfProgramType.Ext or BpfProgramType.StructOps)
+        if (program.Type is BpfProgramType.Ext or BpfProgramType.StructOps)
             throw new BpfObjectException(spec.Name, program.SectionName,
-                $"program '{program.Name}' is a {program.Type} program, which needs a kernel BTF attach target; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
+                $"program '{program.Name}' is a {program.Type} program, which attaches to another BPF program or a struct_ops map; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
+        if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm && !BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
+            throw new BpfObjectException(spec.Name, program.SectionName,
+                $"program '{program.Name}' is a {program.Type} program with expected attach type {program.ExpectedAttachType}; " +
+                "the loader supports tracing programs attached as tp_btf, fentry, fexit, fmod_ret or iter, and LSM programs as lsm or lsm_cgroup.");
     }
 
     /// <summary>Map types whose kernel implementation refuses BTF key/value types (map_check_btf → ENOTSUPP): their

@@ -111,6 +111,14 @@ internal static unsafe class Bpf
         }
     }
 
+    /// <summary>BPF_RAW_TRACEPOINT_OPEN with no name: attaches a BTF-targeted program (tp_btf, fentry, fexit, fmod_ret,
+    /// lsm) to the target it was loaded with. Returns the link fd or -errno; the pre-5.7 way to attach them.</summary>
+    internal static long TryRawTracepointOpenLoadedTarget(SafeFd prog)
+    {
+        var attr = new RawTracepointOpenAttr { Name = 0, ProgFd = (uint)prog.Fd };
+        return Raw(BpfCommand.RawTracepointOpen, ref attr);
+    }
+
     /// <summary>BPF_LINK_CREATE returning the fd or -errno, for callers with a fallback.</summary>
     internal static long TryLinkCreate(ref LinkCreateAttr attr) => Raw(BpfCommand.LinkCreate, ref attr);
 
