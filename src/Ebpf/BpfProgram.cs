@@ -66,7 +66,8 @@ public sealed class BpfProgram : IDisposable
     /// <c>raw_tracepoint/&lt;name&gt;</c> (or <c>raw_tp/</c>), <c>kprobe/&lt;function&gt;[+offset]</c>, <c>kretprobe/&lt;function&gt;</c>,
     /// <c>ksyscall/&lt;name&gt;</c>, <c>uprobe/&lt;path&gt;:&lt;symbol&gt;[+offset]</c> and <c>uretprobe/&lt;path&gt;:&lt;symbol&gt;</c>;
     /// and the BTF-targeted <c>tp_btf/&lt;tracepoint&gt;</c>, <c>fentry/</c>, <c>fexit/</c>, <c>fmod_ret/&lt;function&gt;</c> and
-    /// <c>lsm/&lt;hook&gt;</c> (a <see cref="TracingLink"/> to the target the program was loaded against).
+    /// <c>lsm/&lt;hook&gt;</c> (a <see cref="TracingLink"/> to the target the program was loaded against), and <c>iter/&lt;name&gt;</c>
+    /// (an <see cref="IterLink"/> to read).
     /// Dispose the link to detach.
     /// </summary>
     /// <exception cref="BpfFeatureNotSupportedException">The kernel lacks the attach mechanism (for example kprobes, or the
@@ -98,10 +99,12 @@ public sealed class BpfProgram : IDisposable
             case BpfProgramType.Tracing or BpfProgramType.Lsm when ExpectedAttachType is BpfAttachType.TraceRawTp or BpfAttachType.TraceFentry
                 or BpfAttachType.TraceFexit or BpfAttachType.ModifyReturn or BpfAttachType.LsmMac:
                 return TracingLink.Attach(this);
+            case BpfProgramType.Tracing when ExpectedAttachType == BpfAttachType.TraceIter:
+                return IterLink.Attach(this);
             case BpfProgramType.PerfEvent:
                 throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a perf_event program: its section names no event; call AttachCpuClock(frequency).");
             default:
-                throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a {Type} program; Attach() supports tracepoint, raw tracepoint, kprobe, uprobe, tp_btf, fentry, fexit, fmod_ret and lsm programs so far.");
+                throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a {Type} program; Attach() supports tracepoint, raw tracepoint, kprobe, uprobe, tp_btf, fentry, fexit, fmod_ret, lsm and iter programs so far.");
         }
     }
 

@@ -66,12 +66,8 @@ internal static class BtfAttachTarget
             $"program '{program.Name}': the {kind} attach target '{target}' needs the kernel BTF {what} '{name}', which the kernel BTF ({kernel.Section}) does not have: {hint}.");
     }
 
-    /// <summary>
-    /// The exception for a kernel that cannot run <paramref name="attach"/> programs at all: <paramref name="observed"/>
-    /// says what it answered. Names the missing mechanism (the BPF trampoline; for LSM also the BPF LSM) and the way out.
-    /// </summary>
-    internal static BpfFeatureNotSupportedException NotSupported(string operation, int errno, BpfAttachType attach, string verb,
-        string programName, string sectionName, string observed)
+    /// <summary>"This kernel cannot {verb} {kind} programs ({what it lacks})."</summary>
+    internal static string CannotMessage(BpfAttachType attach, string verb)
     {
         string kind = KindName(attach);
         string needs = attach is BpfAttachType.LsmMac or BpfAttachType.LsmCgroup
@@ -81,8 +77,16 @@ internal static class BtfAttachTarget
                 ? "no usable BPF trampoline: CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS and architecture support (x86-64, arm64, riscv64, s390x...), " +
                   "and no lockdown or security policy that forbids it"
                 : $"no support for {kind} programs";
-        return new BpfFeatureNotSupportedException(operation, errno, kind,
-            $"This kernel cannot {verb} {kind} programs ({needs}). {observed} Program '{programName}' ({sectionName}) cannot run here: " +
-            "use a tracepoint, raw_tp or tp_btf program instead, or set ProgramSpec.AutoLoad = false to load the rest.");
+        return $"This kernel cannot {verb} {kind} programs ({needs}).";
     }
+
+    /// <summary>
+    /// The exception for a kernel that cannot run <paramref name="attach"/> programs at all: <paramref name="observed"/>
+    /// says what it answered. Names the missing mechanism, the program, and the way out.
+    /// </summary>
+    internal static BpfFeatureNotSupportedException NotSupported(string operation, int errno, BpfAttachType attach, string verb,
+        string programName, string sectionName, string observed) =>
+        new(operation, errno, KindName(attach),
+            $"{CannotMessage(attach, verb)} {observed} Program '{programName}' ({sectionName}) cannot run here: " +
+            "use a tracepoint, raw_tp or tp_btf program instead, or set ProgramSpec.AutoLoad = false to load the rest.");
 }

@@ -125,6 +125,13 @@ internal static unsafe class Bpf
     internal static SafeFd LinkCreate(ref LinkCreateAttr attr, string subject) =>
         SafeFd.FromSyscall(Check(Raw(BpfCommand.LinkCreate, ref attr), "BPF_LINK_CREATE", subject));
 
+    /// <summary>BPF_ITER_CREATE: a new, readable instance of the iterator behind <paramref name="link"/>.</summary>
+    internal static SafeFd IterCreate(SafeFd link, string subject)
+    {
+        var attr = new IterCreateAttr { LinkFd = (uint)link.Fd };
+        return SafeFd.FromSyscall(Check(Raw(BpfCommand.IterCreate, ref attr), "BPF_ITER_CREATE", subject));
+    }
+
     internal static SafeFd EnableStats(uint type)
     {
         var attr = new EnableStatsAttr { Type = type };
