@@ -42,9 +42,10 @@ internal static class BtfAttachTarget
         _ => (target, BtfKind.Function),
     };
 
-    /// <summary>The id of <paramref name="program"/>'s attach target in <paramref name="kernel"/> (vmlinux BTF).</summary>
+    /// <summary>The id of <paramref name="program"/>'s attach target in <paramref name="kernelBtf"/> (the raw vmlinux BTF,
+    /// read from <paramref name="kernelBtfPath"/>).</summary>
     /// <exception cref="BpfObjectException">The section names no target, or the kernel has no such type.</exception>
-    internal static uint Resolve(BtfTypes kernel, string objectName, ProgramSpec program)
+    internal static uint Resolve(ReadOnlySpan<byte> kernelBtf, string kernelBtfPath, string objectName, ProgramSpec program)
     {
         string kind = KindName(program.ExpectedAttachType);
         string target = program.AttachTarget
@@ -52,8 +53,8 @@ internal static class BtfAttachTarget
                 $"program '{program.Name}' is a {kind} program but its section names no attach target (expected {kind}/<name>); set ProgramSpec.AttachTarget.");
         var (name, btfKind) = KernelName(program.ExpectedAttachType, target);
         // libbpf takes the first match too: static functions of the same name share one prototype in practice.
-        foreach (uint id in kernel.IdsNamed(name))
-            if (kernel[id].Kind == btfKind) return id;
+        uint id = BtfScan.FindFirst(kernelBtf, name, btfKind, kernelBtfPath);
+        if (id != 0) return id;
         string what = btfKind == BtfKind.Typedef ? "typedef" : "function";
         string hint = program.ExpectedAttachType switch
         {
@@ -63,7 +64,7 @@ internal static class BtfAttachTarget
             _ => $"this kernel's BTF has no function '{target}' (inlined, static and renamed, or in a module)",
         };
         throw new BpfObjectException(objectName, program.SectionName,
-            $"program '{program.Name}': the {kind} attach target '{target}' needs the kernel BTF {what} '{name}', which the kernel BTF ({kernel.Section}) does not have: {hint}.");
+            $"program '{program.Name}': the {kind} attach target '{target}' needs the kernel BTF {what} '{name}', which the kernel BTF ({kernelBtfPath}) does not have: {hint}.");
     }
 
     /// <summary>"This kernel cannot {verb} {kind} programs ({what it lacks})."</summary>

@@ -12,9 +12,9 @@ internal static class ObjectLoader
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
         SafeFd? btf = null;
-        // Parsed once per load, and only when a program needs it (CO-RE, or a BTF attach target).
-        BtfTypes? vmlinux = null;
-        BtfTypes Vmlinux(string purpose) => vmlinux ??= KernelBtf.Load(null, purpose);
+        // Read once per load, and only when a program needs it (a BTF attach target, or CO-RE, which also parses it).
+        byte[]? vmlinux = null;
+        byte[] Vmlinux(string purpose) => vmlinux ??= KernelBtf.ReadRaw(null, purpose);
         try
         {
             // Attach targets are resolved before anything is created, so a missing one fails fast.
@@ -25,7 +25,7 @@ internal static class ObjectLoader
                 CheckLoadable(spec, program);
                 if (BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
                     attachBtfIds[name] = BtfAttachTarget.Resolve(
-                        Vmlinux($"Program '{program.Name}' ({program.SectionName}) attaches to a kernel BTF type and"), spec.Name, program);
+                        Vmlinux($"Program '{program.Name}' ({program.SectionName}) attaches to a kernel BTF type and"), KernelBtf.DefaultPath, spec.Name, program);
             }
             string? btfFailure = null;
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, out btfFailure);
@@ -39,7 +39,7 @@ internal static class ObjectLoader
                 if (programSpec.CoreRelocations.Count > 0)
                 {
                     core ??= new CoreRelocator(spec.Btf!,
-                        options.KernelBtfPath is null ? Vmlinux("CO-RE") : KernelBtf.Load(options.KernelBtfPath), spec.Name);
+                        options.KernelBtfPath is null ? KernelBtf.Parse(Vmlinux("CO-RE"), KernelBtf.DefaultPath) : KernelBtf.Load(options.KernelBtfPath), spec.Name);
                     core.Apply(programSpec, instructions);
                 }
                 var btfInfo = btf is not null && spec.BtfExt is not null ? ObjectBtf.ProgramInfo(btf, spec.BtfExt, programSpec) : null;
