@@ -67,18 +67,41 @@ internal static class BtfAttachTarget
             $"program '{program.Name}': the {kind} attach target '{target}' needs the kernel BTF {what} '{name}', which the kernel BTF ({kernelBtfPath}) does not have: {hint}.");
     }
 
-    /// <summary>"This kernel cannot {verb} {kind} programs ({what it lacks})."</summary>
+    private const string Trampoline = "a BPF trampoline (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, architecture support, " +
+        "and no lockdown or security policy forbidding it)";
+
+    /// <summary>"This kernel cannot {verb} {kind} programs: ..." naming what such programs need.</summary>
     internal static string CannotMessage(BpfAttachType attach, string verb)
     {
         string kind = KindName(attach);
-        string needs = attach is BpfAttachType.LsmMac or BpfAttachType.LsmCgroup
-            ? "no usable BPF LSM: lsm programs need CONFIG_BPF_LSM with 'bpf' among the active LSMs (the lsm= boot parameter) and, " +
-              "like fentry, a BPF trampoline (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS and architecture support)"
-            : UsesTrampoline(attach)
-                ? "no usable BPF trampoline: CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS and architecture support (x86-64, arm64, riscv64, s390x...), " +
-                  "and no lockdown or security policy that forbids it"
-                : $"no support for {kind} programs";
-        return $"This kernel cannot {verb} {kind} programs ({needs}).";
+        string needs;
+        if (attach is BpfAttachType.LsmMac or BpfAttachType.LsmCgroup)
+        {
+            // securityfs says which LSMs are active, when it is mounted: then the message can say which half is missing.
+            string? active = TryReadActiveLsms();
+            needs = active is null
+                ? $"they need the BPF LSM (CONFIG_BPF_LSM, with 'bpf' among the active LSMs: the lsm= boot parameter) and {Trampoline}"
+                : active.Split(',').Contains("bpf")
+                    ? $"the BPF LSM is active ({active}), so what is missing is {Trampoline}"
+                    : $"'bpf' is not among the active LSMs ({active}); add it with the lsm= boot parameter (CONFIG_BPF_LSM). They also need {Trampoline}";
+        }
+        else
+        {
+            needs = UsesTrampoline(attach) ? $"it has no usable BPF trampoline, which they run through: they need {Trampoline}" : "the kernel does not support them";
+        }
+        return $"This kernel cannot {verb} {kind} programs: {needs}.";
+    }
+
+    private static string? TryReadActiveLsms()
+    {
+        try
+        {
+            return File.ReadAllText("/sys/kernel/security/lsm").Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
