@@ -17,16 +17,14 @@ internal static class ObjectLoader
         byte[] Vmlinux(string purpose) => vmlinux ??= KernelBtf.ReadRaw(null, purpose);
         try
         {
+            foreach (var program in spec.Programs.Values)
+                if (program.AutoLoad) CheckLoadable(spec, program);
             // Attach targets are resolved before anything is created, so a missing one fails fast.
             var attachBtfIds = new Dictionary<string, uint>(StringComparer.Ordinal);
             foreach (var (name, program) in spec.Programs)
-            {
-                if (!program.AutoLoad) continue;
-                CheckLoadable(spec, program);
-                if (BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
+                if (program.AutoLoad && BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
                     attachBtfIds[name] = BtfAttachTarget.Resolve(
                         Vmlinux($"Program '{program.Name}' ({program.SectionName}) attaches to a kernel BTF type and"), KernelBtf.DefaultPath, spec.Name, program);
-            }
             string? btfFailure = null;
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, out btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
