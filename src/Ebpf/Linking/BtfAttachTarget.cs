@@ -67,8 +67,9 @@ internal static class BtfAttachTarget
             $"program '{program.Name}': the {kind} attach target '{target}' needs the kernel BTF {what} '{name}', which the kernel BTF ({kernelBtfPath}) does not have: {hint}.");
     }
 
-    private const string Trampoline = "a BPF trampoline (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, architecture support, " +
-        "and no lockdown or security policy forbidding it)";
+    private const string TrampolineNeeds = "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, architecture support, " +
+        "and no lockdown or security policy forbidding it";
+    private const string Trampoline = "a BPF trampoline (" + TrampolineNeeds + ")";
 
     /// <summary>"This kernel cannot {verb} {kind} programs: ..." naming what such programs need.</summary>
     internal static string CannotMessage(BpfAttachType attach, string verb)
@@ -87,7 +88,7 @@ internal static class BtfAttachTarget
         }
         else
         {
-            needs = UsesTrampoline(attach) ? $"it has no usable BPF trampoline, which they run through: they need {Trampoline}" : "the kernel does not support them";
+            needs = UsesTrampoline(attach) ? $"it has no usable BPF trampoline, which they run through (that needs {TrampolineNeeds})" : "the kernel does not support them";
         }
         return $"This kernel cannot {verb} {kind} programs: {needs}.";
     }

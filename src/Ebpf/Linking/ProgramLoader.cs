@@ -58,7 +58,7 @@ internal static unsafe class ProgramLoader
                 return SafeFd.FromSyscall((int)r);
             }
             int errno = (int)-r;
-            if (attachBtfId != 0 && TracingRefused(spec, errno, log) is { } refused) throw refused;
+            if (attachBtfId != 0 && TracingRefused(objectName, spec, errno, log) is { } refused) throw refused;
             if (log.Trim().Length == 0)
             {
                 if (errno is Errno.EPERM)
@@ -79,12 +79,12 @@ internal static unsafe class ProgramLoader
     /// runs: EOPNOTSUPP/ENOTSUPP, or EPERM with no log even for a process that may load tracing programs. Returns the
     /// feature exception for that case, null when the failure is something else.
     /// </summary>
-    private static BpfFeatureNotSupportedException? TracingRefused(ProgramSpec spec, int errno, string log)
+    private static BpfFeatureNotSupportedException? TracingRefused(string objectName, ProgramSpec spec, int errno, string log)
     {
         if (!BtfAttachTarget.UsesTrampoline(spec.ExpectedAttachType)) return null;
         if (errno is Errno.EOPNOTSUPP or Errno.ENOTSUPP)
             return BtfAttachTarget.NotSupported("BPF_PROG_LOAD", errno, spec.ExpectedAttachType, "load", spec.Name, spec.SectionName,
-                $"BPF_PROG_LOAD failed with {Errno.Name(errno)}.");
+                $"{objectName}: BPF_PROG_LOAD failed with {Errno.Name(errno)}.");
         if (errno != Errno.EPERM || log.Trim().Length != 0) return null;
         // EPERM could also be missing privileges: a raw_tp program needs the same capabilities (CAP_BPF + CAP_PERFMON);
         // if it loads, the refusal is the kernel's, not the process's. (HasProgramType throws when privileges lack.)
@@ -97,7 +97,7 @@ internal static unsafe class ProgramLoader
             return null;
         }
         return BtfAttachTarget.NotSupported("BPF_PROG_LOAD", errno, spec.ExpectedAttachType, "load", spec.Name, spec.SectionName,
-            "BPF_PROG_LOAD failed with EPERM before the verifier ran (no log), although this process may load tracing programs.");
+            $"{objectName}: BPF_PROG_LOAD failed with EPERM before the verifier ran (no log), although this process may load tracing programs.");
     }
 
     private static string LoadWithLog(ref ProgLoadAttr attr, BpfLoadOptions options, out long result)
