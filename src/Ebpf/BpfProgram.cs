@@ -107,10 +107,14 @@ public sealed class BpfProgram : IDisposable
     /// <summary>
     /// Attaches the program where its section name says: <c>tracepoint/&lt;category&gt;/&lt;name&gt;</c> (or <c>tp/</c>) and
     /// <c>raw_tracepoint/&lt;name&gt;</c> (or <c>raw_tp/</c>), <c>kprobe/&lt;function&gt;[+offset]</c>, <c>kretprobe/&lt;function&gt;</c>,
-    /// <c>ksyscall/&lt;name&gt;</c>, <c>uprobe/&lt;path&gt;:&lt;symbol&gt;[+offset]</c> and <c>uretprobe/&lt;path&gt;:&lt;symbol&gt;</c>.
+    /// <c>ksyscall/&lt;name&gt;</c>, <c>uprobe/&lt;path&gt;:&lt;symbol&gt;[+offset]</c> and <c>uretprobe/&lt;path&gt;:&lt;symbol&gt;</c>;
+    /// and the BTF-targeted <c>tp_btf/&lt;tracepoint&gt;</c>, <c>fentry/</c>, <c>fexit/</c>, <c>fmod_ret/&lt;function&gt;</c> and
+    /// <c>lsm/&lt;hook&gt;</c> (a <see cref="TracingLink"/> to the target the program was loaded against), and <c>iter/&lt;name&gt;</c>
+    /// (an <see cref="IterLink"/> to read).
     /// Dispose the link to detach.
     /// </summary>
-    /// <exception cref="BpfFeatureNotSupportedException">The kernel lacks the attach mechanism (for example kprobes).</exception>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel lacks the attach mechanism (for example kprobes, or the
+    /// BPF trampoline fentry/fexit/fmod_ret/lsm programs need).</exception>
     /// <exception cref="NotSupportedException">Attaching this program type is not implemented, or the section names no target.</exception>
     public BpfLink Attach()
     {
@@ -135,10 +139,15 @@ public sealed class BpfProgram : IDisposable
                     ? ProbeLink.AttachUprobe(this, probe.BinaryPath!, probe.Function, probe.Offset, probe.Return, -1)
                     : ProbeLink.AttachKprobe(this, probe.Function!, probe.Offset, probe.Return);
             }
+            case BpfProgramType.Tracing or BpfProgramType.Lsm when ExpectedAttachType is BpfAttachType.TraceRawTp or BpfAttachType.TraceFentry
+                or BpfAttachType.TraceFexit or BpfAttachType.ModifyReturn or BpfAttachType.LsmMac:
+                return TracingLink.Attach(this);
+            case BpfProgramType.Tracing when ExpectedAttachType == BpfAttachType.TraceIter:
+                return IterLink.Attach(this);
             case BpfProgramType.PerfEvent:
                 throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a perf_event program: its section names no event; call AttachCpuClock(frequency).");
             default:
-                throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a {Type} program; Attach() supports tracepoint, raw tracepoint, kprobe and uprobe programs so far.");
+                throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a {Type} program; Attach() supports tracepoint, raw tracepoint, kprobe, uprobe, tp_btf, fentry, fexit, fmod_ret, lsm and iter programs so far.");
         }
     }
 

@@ -10,6 +10,7 @@ public static class KernelFeatures
 {
     private static readonly ConcurrentDictionary<BpfMapType, bool> MapTypes = new();
     private static readonly ConcurrentDictionary<BpfProgramType, bool> ProgramTypes = new();
+    private static readonly ConcurrentDictionary<BpfAttachType, bool> AttachTypes = new();
 
     /// <summary>True when the kernel can create maps of <paramref name="type"/>. Permission failures are not
     /// "unsupported": they propagate as <see cref="BpfPermissionException"/>.</summary>
@@ -44,6 +45,30 @@ public static class KernelFeatures
     /// <summary>True when programs can call bpf_get_attach_cookie (Linux 5.15+): the value of libbpf's virtual
     /// <c>LINUX_HAS_BPF_COOKIE</c> kconfig extern, probed the same way (a tracepoint program calling the helper).</summary>
     internal static bool HasBpfCookie() => BpfCookie.Value;
+
+    /// <summary>
+    /// True when the kernel loads and attaches programs of the BTF-targeted <paramref name="attachType"/>:
+    /// <see cref="BpfAttachType.TraceRawTp"/> (tp_btf), <see cref="BpfAttachType.TraceFentry"/>, <see cref="BpfAttachType.TraceFexit"/>,
+    /// <see cref="BpfAttachType.ModifyReturn"/> (fmod_ret), <see cref="BpfAttachType.LsmMac"/> (lsm) or
+    /// <see cref="BpfAttachType.TraceIter"/> (iter). Probed by loading a do-nothing program against a target every kernel
+    /// has (bpf_fentry_test1, the file_open LSM hook, sched_switch, the task iterator) and attaching it for a moment;
+    /// false without kernel BTF. Permission failures propagate as <see cref="BpfPermissionException"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="attachType"/> is not one of those.</exception>
+    public static bool HasAttachType(BpfAttachType attachType)
+    {
+        _ = AttachTypeProbe.ProbeTarget(attachType); // validates before caching
+        return AttachTypes.GetOrAdd(attachType, AttachTypeProbe.Probe);
+    }
+
+    /// <summary>Throws <see cref="BpfFeatureNotSupportedException"/> naming the attach type when <see cref="HasAttachType"/> is false.</summary>
+    public static void RequireAttachType(BpfAttachType attachType)
+    {
+        if (!HasAttachType(attachType))
+            throw new BpfFeatureNotSupportedException("BPF_PROG_LOAD", 0, Linking.BtfAttachTarget.KindName(attachType),
+                $"{Linking.BtfAttachTarget.CannotMessage(attachType, "run")} A do-nothing program attached to " +
+                $"{Linking.BtfAttachTarget.KindName(attachType)}/{AttachTypeProbe.ProbeTarget(attachType).Target} could not be loaded and attached.");
+    }
 
     private static unsafe bool ProbeProgram(BpfProgramType type)
     {

@@ -15,12 +15,22 @@ internal static class ObjectLoader
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
         SafeFd? btf = null;
         var pins = new MapPinner(spec.Name, options.PinPath ?? BpfFs.DefaultPath);
+        // Read once per load, and only when a program needs it (a BTF attach target, or CO-RE, which also parses it).
+        byte[]? vmlinux = null;
+        byte[] Vmlinux(string purpose) => vmlinux ??= KernelBtf.ReadRaw(null, purpose);
         try
         {
             foreach (var program in spec.Programs.Values)
                 if (program.AutoLoad) CheckLoadable(spec, program);
+            // Attach targets are resolved before anything is created, so a missing one fails fast.
+            var attachBtfIds = new Dictionary<string, uint>(StringComparer.Ordinal);
+            foreach (var (name, program) in spec.Programs)
+                if (program.AutoLoad && BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
+                    attachBtfIds[name] = BtfAttachTarget.Resolve(
+                        Vmlinux($"Program '{program.Name}' ({program.SectionName}) attaches to a kernel BTF type and"), KernelBtf.DefaultPath, spec.Name, program);
             string? btfFailure = null;
-            var kernelBtf = new Lazy<BtfTypes>(() => KernelBtf.Load(options.KernelBtfPath));
+            var kernelBtf = new Lazy<BtfTypes>(() => options.KernelBtfPath is null
+                ? KernelBtf.Parse(Vmlinux("CO-RE, typed ksyms and kfuncs"), KernelBtf.DefaultPath) : KernelBtf.Load(options.KernelBtfPath));
             var externs = ExternResolver.Resolve(spec, options, () => kernelBtf.Value);
             var btfKinds = options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, btfKinds, out btfFailure);
@@ -47,7 +57,8 @@ internal static class ObjectLoader
                 SafeFd fd;
                 try
                 {
-                    fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure);
+                    fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
+                        attachBtfIds.GetValueOrDefault(name));
                 }
                 catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
                 {
@@ -84,9 +95,13 @@ internal static class ObjectLoader
     {
         if (program.CoreRelocations.Count > 0 && spec.Btf is null)
             throw new BpfObjectException(spec.Name, program.SectionName, $"program '{program.Name}' has CO-RE relocations but the object has no .BTF.");
-        if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm or BpfProgramType.Ext or BpfProgramType.StructOps)
+        if (program.Type is BpfProgramType.Ext or BpfProgramType.StructOps)
             throw new BpfObjectException(spec.Name, program.SectionName,
-                $"program '{program.Name}' is a {program.Type} program, which needs a kernel BTF attach target; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
+                $"program '{program.Name}' is a {program.Type} program, which attaches to another BPF program or a struct_ops map; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
+        if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm && !BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
+            throw new BpfObjectException(spec.Name, program.SectionName,
+                $"program '{program.Name}' is a {program.Type} program with expected attach type {program.ExpectedAttachType}; " +
+                "the loader supports tracing programs attached as tp_btf, fentry, fexit, fmod_ret or iter, and LSM programs as lsm or lsm_cgroup.");
     }
 
     /// <summary>Map types whose kernel implementation refuses BTF key/value types (map_check_btf → ENOTSUPP): their

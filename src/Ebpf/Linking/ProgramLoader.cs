@@ -13,7 +13,8 @@ internal static unsafe class ProgramLoader
 
     internal readonly record struct BtfInfo(SafeFd Btf, byte[] FuncInfo, uint FuncInfoCount, byte[] LineInfo, uint LineInfoCount);
 
-    internal static SafeFd Load(string objectName, ProgramSpec spec, BpfInstruction[] instructions, BpfLoadOptions options, BtfInfo? btf, string? btfFailure = null)
+    internal static SafeFd Load(string objectName, ProgramSpec spec, BpfInstruction[] instructions, BpfLoadOptions options, BtfInfo? btf, string? btfFailure = null,
+        uint attachBtfId = 0)
     {
         byte[] license = Bpf.NulTerminated(spec.License);
         fixed (BpfInstruction* insns = instructions)
@@ -30,6 +31,8 @@ internal static unsafe class ProgramLoader
                 ProgName = ObjName.From(spec.Name),
                 ExpectedAttachType = (uint)spec.ExpectedAttachType,
                 ProgFlags = spec.IsSleepable ? BPF_F_SLEEPABLE : 0,
+                // A vmlinux type: attach_btf_obj_fd (AttachProgFd's union member) stays 0.
+                AttachBtfId = attachBtfId,
             };
             if (btf is { } b)
             {
@@ -55,6 +58,7 @@ internal static unsafe class ProgramLoader
                 return SafeFd.FromSyscall((int)r);
             }
             int errno = (int)-r;
+            if (attachBtfId != 0 && TracingRefused(objectName, spec, errno, log) is { } refused) throw refused;
             if (log.Trim().Length == 0)
             {
                 if (errno is Errno.EPERM)
@@ -68,6 +72,32 @@ internal static unsafe class ProgramLoader
             throw new BpfVerifierException(spec.Name, errno, log,
                 $"{objectName}: the verifier rejected program '{spec.Name}' ({spec.SectionName}) with {Errno.Name(errno)}.{note} Last lines of the log:\n{e.Tail()}");
         }
+    }
+
+    /// <summary>
+    /// A kernel without BPF trampolines (or BPF LSM) refuses fentry/fexit/fmod_ret/lsm programs before the verifier
+    /// runs: EOPNOTSUPP/ENOTSUPP, or EPERM with no log even for a process that may load tracing programs. Returns the
+    /// feature exception for that case, null when the failure is something else.
+    /// </summary>
+    private static BpfFeatureNotSupportedException? TracingRefused(string objectName, ProgramSpec spec, int errno, string log)
+    {
+        if (!BtfAttachTarget.UsesTrampoline(spec.ExpectedAttachType)) return null;
+        if (errno is Errno.EOPNOTSUPP or Errno.ENOTSUPP)
+            return BtfAttachTarget.NotSupported("BPF_PROG_LOAD", errno, spec.ExpectedAttachType, "load", spec.Name, spec.SectionName,
+                $"{objectName}: BPF_PROG_LOAD failed with {Errno.Name(errno)}.");
+        if (errno != Errno.EPERM || log.Trim().Length != 0) return null;
+        // EPERM could also be missing privileges: a raw_tp program needs the same capabilities (CAP_BPF + CAP_PERFMON);
+        // if it loads, the refusal is the kernel's, not the process's. (HasProgramType throws when privileges lack.)
+        try
+        {
+            if (!Features.KernelFeatures.HasProgramType(BpfProgramType.RawTracepoint)) return null;
+        }
+        catch (BpfPermissionException)
+        {
+            return null;
+        }
+        return BtfAttachTarget.NotSupported("BPF_PROG_LOAD", errno, spec.ExpectedAttachType, "load", spec.Name, spec.SectionName,
+            $"{objectName}: BPF_PROG_LOAD failed with EPERM before the verifier ran (no log), although this process may load tracing programs.");
     }
 
     private static string LoadWithLog(ref ProgLoadAttr attr, BpfLoadOptions options, out long result)

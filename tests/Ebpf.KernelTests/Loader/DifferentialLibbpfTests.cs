@@ -6,8 +6,9 @@ namespace Ebpf.KernelTests.Loader;
 /// Differential test against libbpf: every program of every object is loaded by Ebpf.Net and by libbpf (bpftool prog
 /// loadall), and the instructions the kernel translated (BPF_OBJ_GET_INFO_BY_FD, xlated) must be identical, map
 /// references aside (ld_imm64 of a map holds a per-load id). Covers map and global-data relocations, bpf-to-bpf calls,
-/// callbacks, CO-RE (loader_core, loader_core_kernel with bitfields/enums/missing fields, the lesson's kprobes) and
-/// externs (loader_externs: kconfig map loads, typeless ksym addresses, kfunc calls by BTF id, a dead poisoned kfunc call).
+/// callbacks, CO-RE (loader_core, loader_core_kernel with bitfields/enums/missing fields, the lesson's kprobes),
+/// externs (loader_externs: kconfig map loads, typeless ksym addresses, kfunc calls by BTF id, a dead poisoned kfunc call)
+/// and BTF attach targets (loader_btf_attach: tp_btf and iter programs loaded against vmlinux types).
 /// </summary>
 [Trait("Category", "Kernel")]
 public sealed class DifferentialLibbpfTests
@@ -16,7 +17,7 @@ public sealed class DifferentialLibbpfTests
     [
         "unlinks.bpf.o", "unlinks_perf.bpf.o", "lesson_unlinks.bpf.o", "lesson_unlinks_perf.bpf.o", "bench.bpf.o",
         "loader_basic.bpf.o", "loader_calls.bpf.o", "loader_maps.bpf.o", "loader_core.bpf.o", "loader_core_kernel.bpf.o", "loader_probes.bpf.o",
-        "ringbuf_test.bpf.o", "perf_test.bpf.o", "loader_externs.bpf.o",
+        "ringbuf_test.bpf.o", "perf_test.bpf.o", "loader_externs.bpf.o", "loader_btf_attach.bpf.o",
     ];
 
     [Theory]

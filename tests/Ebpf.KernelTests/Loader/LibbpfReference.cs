@@ -65,6 +65,10 @@ internal sealed class LibbpfReference : IDisposable
     internal static void AssertSameXlated(string what, SafeFd ours, string pinnedLibbpfProgram)
     {
         using var theirs = Bpf.ObjGet(pinnedLibbpfProgram);
+        // Same program type, attach type and attach target (attach_btf_id of BTF-targeted programs, 0 otherwise).
+        var myInfo = Bpf.GetInfo<BpfProgInfo>(ours, what);
+        var theirInfo = Bpf.GetInfo<BpfProgInfo>(theirs, what);
+        Assert.Equal((myInfo.Type, myInfo.AttachBtfId, myInfo.AttachBtfObjId), (theirInfo.Type, theirInfo.AttachBtfId, theirInfo.AttachBtfObjId));
         var mine = Xlated(ours);
         var libbpf = Xlated(theirs);
         Assert.True(mine.Length == libbpf.Length, $"{what}: {mine.Length / 8} instructions against libbpf's {libbpf.Length / 8}");

@@ -122,11 +122,26 @@ internal static unsafe class Bpf
         }
     }
 
+    /// <summary>BPF_RAW_TRACEPOINT_OPEN with no name: attaches a BTF-targeted program (tp_btf, fentry, fexit, fmod_ret,
+    /// lsm) to the target it was loaded with. Returns the link fd or -errno; the pre-5.7 way to attach them.</summary>
+    internal static long TryRawTracepointOpenLoadedTarget(SafeFd prog)
+    {
+        var attr = new RawTracepointOpenAttr { Name = 0, ProgFd = (uint)prog.Fd };
+        return Raw(BpfCommand.RawTracepointOpen, ref attr);
+    }
+
     /// <summary>BPF_LINK_CREATE returning the fd or -errno, for callers with a fallback.</summary>
     internal static long TryLinkCreate(ref LinkCreateAttr attr) => Raw(BpfCommand.LinkCreate, ref attr);
 
     internal static SafeFd LinkCreate(ref LinkCreateAttr attr, string subject) =>
         SafeFd.FromSyscall(Check(Raw(BpfCommand.LinkCreate, ref attr), "BPF_LINK_CREATE", subject));
+
+    /// <summary>BPF_ITER_CREATE: a new, readable instance of the iterator behind <paramref name="link"/>.</summary>
+    internal static SafeFd IterCreate(SafeFd link, string subject)
+    {
+        var attr = new IterCreateAttr { LinkFd = (uint)link.Fd };
+        return SafeFd.FromSyscall(Check(Raw(BpfCommand.IterCreate, ref attr), "BPF_ITER_CREATE", subject));
+    }
 
     internal static SafeFd EnableStats(uint type)
     {

@@ -103,6 +103,12 @@ internal struct LinkCreateAttr
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal struct IterCreateAttr
+{
+    internal uint LinkFd, Flags;
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal struct TestRunAttr
 {
     internal uint ProgFd, Retval, DataSizeIn, DataSizeOut;

@@ -18,4 +18,5 @@ internal enum BpfCommand
     MapFreeze = 22,
     LinkCreate = 28,
     EnableStats = 32,
+    IterCreate = 33,
 }
