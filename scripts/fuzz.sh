@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the object parsers with AFL++ and SharpFuzz (tests/Ebpf.Fuzz).
 #   scripts/fuzz.sh TARGET [SECONDS]   fuzz TARGET (elf | btf | btfext) for SECONDS (default 60)
-#   scripts/fuzz.sh seeds              rewrite tests/Ebpf.Fuzz/corpus/{elf,btf,btfext}/ from the committed objects
-#                                      (keeps the regression inputs, named crash-*)
+#   scripts/fuzz.sh seeds              rewrite tests/Ebpf.Fuzz/corpus/{elf,btf,btfext}/ from the committed objects and
+#                                      the crafted inputs (keeps other regression inputs, named crash-*)
 # Installs afl++ (apt, needs root) and the SharpFuzz instrumenter (dotnet tool, into artifacts/fuzz/tools) when they
 # are missing; builds tests/Ebpf.Fuzz in Release; instruments a copy of Ebpf.dll in artifacts/fuzz/TARGET/bin; runs
 # afl-fuzz on it; then replays every crash and hang through the uninstrumented harness to name the exception.
@@ -18,29 +18,10 @@ sharpfuzz_version=2.3.0
 
 usage() { echo "usage: scripts/fuzz.sh {elf|btf|btfext} [SECONDS] | scripts/fuzz.sh seeds" >&2; exit 2; }
 
-# --- seeds: the committed objects (up to 10 KB: AFL works best on small inputs), their .BTF, and .BTF/.BTF.ext pairs.
+# --- seeds: the committed objects up to 10 KB, their .BTF and .BTF/.BTF.ext pairs, and crafted inputs (tests/Ebpf.Fuzz/Seeds.cs).
 seeds() {
-  local objcopy tmp obj name size
-  objcopy=$(command -v llvm-objcopy || command -v llvm-objcopy-14) || { echo "llvm-objcopy is needed (apt-get install llvm)" >&2; exit 2; }
-  tmp=$(mktemp -d)
-  mkdir -p "$corpus/elf" "$corpus/btf" "$corpus/btfext"
-  find "$corpus" -type f ! -name 'crash-*' -delete
-  for obj in tests/testdata/*.bpf.o bpf/*.bpf.o; do
-    name=$(basename "$obj" .bpf.o)
-    size=$(stat -c %s "$obj")
-    [ "$size" -le 10240 ] || continue
-    cp "$obj" "$corpus/elf/$name.bpf.o"
-    "$objcopy" --dump-section .BTF="$tmp/btf" "$obj" "$tmp/discard" 2>/dev/null || continue
-    cp "$tmp/btf" "$corpus/btf/$name.btf"
-    if "$objcopy" --dump-section .BTF.ext="$tmp/ext" "$obj" "$tmp/discard" 2>/dev/null; then
-      # btfext input: u32 little-endian length of .BTF, .BTF, .BTF.ext (see tests/Ebpf.Fuzz/BtfExtTarget.cs).
-      python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(); e=open(sys.argv[2],"rb").read(); open(sys.argv[3],"wb").write(struct.pack("<I",len(b))+b+e)' \
-        "$tmp/btf" "$tmp/ext" "$corpus/btfext/$name.btfext"
-    fi
-    rm -f "$tmp/btf" "$tmp/ext"
-  done
-  rm -rf "$tmp"
-  for t in elf btf btfext; do echo "$corpus/$t: $(ls "$corpus/$t" | wc -l) files, $(du -sk "$corpus/$t" | cut -f1) KB"; done
+  dotnet build tests/Ebpf.Fuzz -c Release -nologo -v quiet >/dev/null
+  dotnet tests/Ebpf.Fuzz/bin/Release/net10.0/Ebpf.Fuzz.dll seeds "$corpus" tests/testdata/*.bpf.o bpf/*.bpf.o
 }
 
 [ $# -ge 1 ] || usage
@@ -71,13 +52,18 @@ rm -rf "$work" && mkdir -p "$work"
 cp -r "$release" "$work/bin"
 "$tools/sharpfuzz" "$work/bin/Ebpf.dll" >/dev/null
 
+# --- the corpus must pass before fuzzing: name a regression here (AFL would only abort its dry run on it).
+if ! dotnet "$release/Ebpf.Fuzz.dll" "$target" "$corpus/$target" > "$work/corpus.log"; then
+  echo "the $target corpus crashes the harness (a regression):" >&2; grep '^CRASH' "$work/corpus.log" >&2; exit 1
+fi
+
 # --- fuzz
 echo "=== afl-fuzz: target $target, ${seconds}s, seeds $corpus/$target ($(ls "$corpus/$target" | wc -l) files)"
 # dotnet itself is not instrumented (SharpFuzz instruments the IL): skip AFL's binary check. The child .NET runtime needs
 # more than AFL's default memory limit and fork-server start-up time. A core_pattern pipe does not matter here.
 AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 AFL_FORKSRV_INIT_TMOUT=60000 \
-  afl-fuzz -i "$corpus/$target" -o "$work/findings" -m none -t "${FUZZ_TIMEOUT_MS:-5000}" -V "$seconds" \
+  afl-fuzz -i "$corpus/$target" -o "$work/findings" -x tests/Ebpf.Fuzz/bpf.dict -m none -t "${FUZZ_TIMEOUT_MS:-5000}" -V "$seconds" \
     -- dotnet "$work/bin/Ebpf.Fuzz.dll" "$target" > "$work/afl.log" 2>&1 || {
   echo "afl-fuzz failed; last lines of $work/afl.log:" >&2; tail -20 "$work/afl.log" >&2; exit 2; }
 

@@ -6,14 +6,17 @@ namespace Ebpf.Fuzz;
 /// <c>Ebpf.Fuzz TARGET</c>: the AFL target (run by scripts/fuzz.sh under afl-fuzz, with Ebpf.dll instrumented by
 /// SharpFuzz); each input arrives on standard input. <c>Ebpf.Fuzz TARGET PATH...</c>: replays files or directories of
 /// inputs (AFL's findings, the corpus) without AFL and prints each outcome; exits 1 if any input crashed.
+/// <c>Ebpf.Fuzz seeds CORPUS-DIR OBJECT...</c>: rewrites the seed corpus (<see cref="Seeds"/>).
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (args.Length >= 2 && args[0] == "seeds") return Seeds.Write(args[1], args.Skip(2));
         if (args.Length == 0 || !FuzzTargets.Names.Contains(args[0]))
         {
             Console.Error.WriteLine($"usage: Ebpf.Fuzz {{{string.Join('|', FuzzTargets.Names)}}} [INPUT-FILE-OR-DIR...]");
+            Console.Error.WriteLine("       Ebpf.Fuzz seeds CORPUS-DIR OBJECT...");
             return 2;
         }
         string target = args[0];
