@@ -18,6 +18,7 @@ internal static class CraftedInputs
         yield return ("btf", "crafted-shapes.btf", btf);
         yield return ("btfext", "crafted-core-kinds.btfext", BtfExtInput.Pair(btf, ext));
         yield return ("btfext", "crash-core-offset-overflow.btfext", CoreOffsetOverflow());
+        yield return ("btfext", "crash-core-anonymous-member-blowup.btfext", CoreAnonymousMemberBlowup());
     }
 
     /// <summary>Ints, an int[3][4], an anonymous union, a kind_flag bitfield struct, a struct and its ___v2 flavour,
@@ -76,6 +77,20 @@ internal static class CraftedInputs
         uint huge = b.Struct("huge", uint.MaxValue, false, ("a", i32, 0));
         uint many = b.Array(huge, i32, uint.MaxValue);
         byte[] ext = BtfExtInput.CoreRelocations(b.Name("sec"), new BtfCoreRelocation(0, many, b.Name("0"), FieldByteOffset));
+        return BtfExtInput.Pair(b.ToArray(), ext);
+    }
+
+    /// <summary>Found by AFL (btfext, from crafted-core-kinds): a target struct with two anonymous members of its own
+    /// type. The member lookup through anonymous members, capped only by depth (32), took 2^32 steps: a hang. The local
+    /// type is node___v2 { int x; }, relocated against the same BTF, whose node has no x.</summary>
+    internal static byte[] CoreAnonymousMemberBlowup()
+    {
+        var b = new BtfBlob();
+        uint i32 = b.Int("int", 4, signed: true);
+        const uint node = 2; // the next id: the struct's anonymous members are of its own type
+        if (b.Struct("node", 8, false, ("", node, 0), ("", node, 32)) != node) throw new InvalidOperationException("type ids moved");
+        uint mine = b.Struct("node___v2", 4, false, ("x", i32, 0));
+        byte[] ext = BtfExtInput.CoreRelocations(b.Name("sec"), new BtfCoreRelocation(0, mine, b.Name("0:0"), FieldByteOffset));
         return BtfExtInput.Pair(b.ToArray(), ext);
     }
 }

@@ -191,7 +191,7 @@ internal sealed class CoreRelocator
                 t = _target.SkipQualifiers(t.Id);
                 if (step.Member is { } name)
                 {
-                    if (t.Kind is not (BtfKind.Struct or BtfKind.Union) || FindMember(t, name, 0) is not { } found) { ok = false; break; }
+                    if (t.Kind is not (BtfKind.Struct or BtfKind.Union) || FindMember(t, name, 0, []) is not { } found) { ok = false; break; }
                     tBits = checked(tBits + found.Bits);
                     tBitSize = found.BitSize;
                     tFieldType = found.Type;
@@ -264,9 +264,13 @@ internal sealed class CoreRelocator
         };
     }
 
-    private (long Bits, uint BitSize, uint Type)? FindMember(BtfType owner, string name, int depth)
+    /// <summary>Finds member <paramref name="name"/> of <paramref name="owner"/>, looking through anonymous struct and
+    /// union members. <paramref name="searched"/> holds the types already searched in this lookup: searching one again
+    /// cannot find anything new, and without it corrupt BTF (a struct with two anonymous members of its own type)
+    /// makes the search exponential in the depth.</summary>
+    private (long Bits, uint BitSize, uint Type)? FindMember(BtfType owner, string name, int depth, HashSet<uint> searched)
     {
-        if (depth > 32) return null;
+        if (depth > 32 || !searched.Add(owner.Id)) return null;
         foreach (var m in owner.Members)
         {
             var (bits, bitSize) = MemberPosition(_target, owner, m);
@@ -274,7 +278,7 @@ internal sealed class CoreRelocator
             if (m.Name.Length == 0)
             {
                 var inner = _target.SkipQualifiers(m.Type);
-                if (inner.Kind is BtfKind.Struct or BtfKind.Union && FindMember(inner, name, depth + 1) is { } found)
+                if (inner.Kind is BtfKind.Struct or BtfKind.Union && FindMember(inner, name, depth + 1, searched) is { } found)
                     return (bits + found.Bits, found.BitSize, found.Type);
             }
         }
