@@ -48,14 +48,24 @@ internal sealed class CoreRelocator
             string access = _local.StringAt(record.AccessStringOffset) ?? throw Bad("its access string is outside the BTF string table.");
             if (record.TypeId == 0 || record.TypeId >= (uint)_local.Count) throw Bad($"local type {record.TypeId} does not exist.");
             bool bitfield = false;
-            var (localValue, targetValue) = record.Kind switch
+            long localValue;
+            long? targetValue;
+            try
             {
-                FieldByteOffset or FieldByteSize or FieldExists or FieldSigned or FieldLShift or FieldRShift => Field(record, access, Bad, out bitfield),
-                TypeIdLocal => (record.TypeId, record.TypeId),
-                TypeIdTarget or TypeExists or TypeSize or TypeMatches => Type(record, Bad),
-                EnumValueExists or EnumValue => Enum(record, access, Bad),
-                _ => throw Bad("this CO-RE kind is not supported yet (supported: field offset/size/exists/signed/lshift/rshift, type id/exists/size/matches, enum value/exists)."),
-            };
+                (localValue, targetValue) = record.Kind switch
+                {
+                    FieldByteOffset or FieldByteSize or FieldExists or FieldSigned or FieldLShift or FieldRShift => Field(record, access, Bad, out bitfield),
+                    TypeIdLocal => (record.TypeId, record.TypeId),
+                    TypeIdTarget or TypeExists or TypeSize or TypeMatches => Type(record, Bad),
+                    EnumValueExists or EnumValue => Enum(record, access, Bad),
+                    _ => throw Bad("this CO-RE kind is not supported yet (supported: field offset/size/exists/signed/lshift/rshift, type id/exists/size/matches, enum value/exists)."),
+                };
+            }
+            catch (OverflowException)
+            {
+                // Field offsets are computed in checked 64-bit arithmetic: only absurd BTF sizes or access indices overflow it.
+                throw Bad($"the offset of access '{access}' from local type {record.TypeId} overflows 64 bits: the BTF type sizes or the access string indices are corrupt.");
+            }
             // The compiler and the loader may choose different loads for a bitfield, so only its signedness and right
             // shift must match the instruction (libbpf does the same).
             bool validate = !bitfield || record.Kind is FieldSigned or FieldRShift;
@@ -147,7 +157,7 @@ internal sealed class CoreRelocator
                 if (acc[i] >= cur.Members.Count) throw bad($"access '{access}' indexes member {acc[i]} of {cur}, which has {cur.Members.Count}.");
                 var m = cur.Members[acc[i]];
                 var (memberBits, memberBitSize) = MemberPosition(_local, cur, m);
-                bits += memberBits;
+                bits = checked(bits + memberBits);
                 bitSize = memberBitSize;
                 if (m.Name.Length > 0) steps.Add(new Step(m.Name, 0));
                 fieldType = m.Type;
@@ -156,7 +166,7 @@ internal sealed class CoreRelocator
             else if (cur.Kind == BtfKind.Array)
             {
                 ulong elem = _local.SizeOf(cur.ArrayElement) ?? throw bad($"array {cur} has elements of unknown size.");
-                bits += checked(acc[i] * (long)elem * 8);
+                bits = checked(bits + acc[i] * (long)elem * 8);
                 bitSize = 0;
                 steps.Add(new Step(null, acc[i]));
                 fieldType = cur.ArrayElement;
@@ -181,8 +191,8 @@ internal sealed class CoreRelocator
                 t = _target.SkipQualifiers(t.Id);
                 if (step.Member is { } name)
                 {
-                    if (t.Kind is not (BtfKind.Struct or BtfKind.Union) || FindMember(t, name, 0) is not { } found) { ok = false; break; }
-                    tBits += found.Bits;
+                    if (t.Kind is not (BtfKind.Struct or BtfKind.Union) || FindMember(t, name, 0, []) is not { } found) { ok = false; break; }
+                    tBits = checked(tBits + found.Bits);
                     tBitSize = found.BitSize;
                     tFieldType = found.Type;
                     t = _target[found.Type];
@@ -191,7 +201,7 @@ internal sealed class CoreRelocator
                 {
                     if (t.Kind != BtfKind.Array || (t.ArrayLength != 0 && step.ArrayIndex >= t.ArrayLength && step.ArrayIndex != 0)) { ok = false; break; }
                     ulong elem = _target.SizeOf(t.ArrayElement) ?? 0;
-                    tBits += checked(step.ArrayIndex * (long)elem * 8);
+                    tBits = checked(tBits + step.ArrayIndex * (long)elem * 8);
                     tBitSize = 0;
                     tFieldType = t.ArrayElement;
                     t = _target[t.ArrayElement];
@@ -254,9 +264,13 @@ internal sealed class CoreRelocator
         };
     }
 
-    private (long Bits, uint BitSize, uint Type)? FindMember(BtfType owner, string name, int depth)
+    /// <summary>Finds member <paramref name="name"/> of <paramref name="owner"/>, looking through anonymous struct and
+    /// union members. <paramref name="searched"/> holds the types already searched in this lookup: searching one again
+    /// cannot find anything new, and without it corrupt BTF (a struct with two anonymous members of its own type)
+    /// makes the search exponential in the depth.</summary>
+    private (long Bits, uint BitSize, uint Type)? FindMember(BtfType owner, string name, int depth, HashSet<uint> searched)
     {
-        if (depth > 32) return null;
+        if (depth > 32 || !searched.Add(owner.Id)) return null;
         foreach (var m in owner.Members)
         {
             var (bits, bitSize) = MemberPosition(_target, owner, m);
@@ -264,7 +278,7 @@ internal sealed class CoreRelocator
             if (m.Name.Length == 0)
             {
                 var inner = _target.SkipQualifiers(m.Type);
-                if (inner.Kind is BtfKind.Struct or BtfKind.Union && FindMember(inner, name, depth + 1) is { } found)
+                if (inner.Kind is BtfKind.Struct or BtfKind.Union && FindMember(inner, name, depth + 1, searched) is { } found)
                     return (bits + found.Bits, found.BitSize, found.Type);
             }
         }
