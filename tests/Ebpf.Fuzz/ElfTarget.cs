@@ -7,7 +7,8 @@ namespace Ebpf.Fuzz;
 /// <summary>
 /// A whole BPF object: <see cref="BpfObjectSpec.FromBytes"/> (ELF, .BTF, .BTF.ext, maps, global data, programs, linking),
 /// then what the loader does before its first syscall: every global variable read and written back, CO-RE relocation
-/// of every program against its own BTF and against <see cref="CoreTarget"/>, func_info/line_info placement.
+/// of every program against its own BTF and against <see cref="CoreTarget"/>, func_info/line_info placement, BTF
+/// sanitisation for older kernels (whose output must parse again), and what <c>ebpf inspect</c> prints.
 /// </summary>
 internal static class ElfTarget
 {
@@ -17,6 +18,9 @@ internal static class ElfTarget
         _ = spec.ToString();
         foreach (var map in spec.Maps.Values) _ = map.ToString();
         foreach (string name in spec.VariableNames) RoundTrip(spec, name);
+        foreach (var variable in spec.GlobalVariables) _ = variable.ToString();
+        foreach (var type in spec.DescribeBtfTypes()) _ = type.ToString();
+        if (spec.Btf is not null) Sanitise(spec.Btf);
         // An invalid handle: ProgramInfo only carries it along, and disposing an invalid handle closes nothing.
         using var noBtfFd = new SafeFd();
         foreach (var program in spec.Programs.Values)
@@ -41,6 +45,26 @@ internal static class ElfTarget
         catch (BpfObjectException e)
         {
             FuzzTargets.Expect(e);
+        }
+    }
+
+    /// <summary>A BTF the parser accepted, sanitised for the oldest kernel and for one with only FUNC, must parse again
+    /// with one more type at most (the ENUM64 placeholder): anything else would hand the kernel a blob we cannot read.</summary>
+    private static void Sanitise(BtfTypes btf)
+    {
+        foreach (var kernel in (BtfFeatureSet[])[BtfFeatureSet.None, BtfFeatureSet.Func])
+        {
+            BtfTypes again;
+            try
+            {
+                again = BtfTypes.Parse(BtfSanitizer.Sanitize(btf, kernel), "sanitised", ".BTF");
+            }
+            catch (BpfObjectException e)
+            {
+                throw new FuzzFindingException($"BTF sanitised for {kernel} no longer parses: {e.Message}");
+            }
+            if (again.Count != btf.Count && again.Count != btf.Count + 1)
+                throw new FuzzFindingException($"BTF sanitised for {kernel} has {again.Count} types, not {btf.Count} (+1).");
         }
     }
 
