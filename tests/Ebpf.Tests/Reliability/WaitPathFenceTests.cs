@@ -27,9 +27,9 @@ public sealed class WaitPathFenceTests
     [Fact]
     public void Perf_ring_fences_before_storing_data_tail()
     {
-        var calls = CallsIn(typeof(PerfRing), "Drain", generic: true);
+        var calls = CallsIn(typeof(PerfRing), "DrainWith", generic: true);
         int fence = calls.LastIndexOf("Interlocked.MemoryBarrier");
-        Assert.True(fence >= 0, "no Interlocked.MemoryBarrier in PerfRing.Drain: " + string.Join(", ", calls));
+        Assert.True(fence >= 0, "no Interlocked.MemoryBarrier in PerfRing.DrainWith: " + string.Join(", ", calls));
         // Every store of data_tail (the normal end of a drain, and the one after a handler threw) comes right after a fence.
         var stores = Enumerable.Range(0, calls.Count).Where(i => calls[i] == "Volatile.Write").ToList();
         Assert.NotEmpty(stores);
