@@ -250,6 +250,7 @@ public sealed unsafe class Ring
                         throw CorruptRecord(positionAtPointer + (ulong)p, len, (ulong)(end - p));
                     }
                     byte* next = p + footprint;
+                    Prefetch.RecordsAfter(next, footprint);
                     if (!RingRecordHeader.IsDiscarded(len))
                     {
                         budget--;
