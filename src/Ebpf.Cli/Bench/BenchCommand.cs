@@ -249,10 +249,11 @@ internal static class BenchCommand
         Console.WriteLine($"drain: median of {rounds} rounds after 2 warm-up laps, C and C# interleaved on the same maps");
         Console.WriteLine($"machine: {MachineInfo.Current()}");
         Console.WriteLine("C#: RingBuffer/PerfBuffer.Consume() with a delegate handler; C# struct: Consume(ref handler) with a struct handler");
-        Console.WriteLine($"{"transport",-9} {"size",6} {"records",9} {"C# M/s",8} {"struct",8} {"C M/s",8} {"C#/C",6} {"struct/C",8} {"C# ns",7} {"C ns",7} {"alloc B",8} {"ok",3}");
+        Console.WriteLine("ratios: C time / C# time (above 1: C# faster); wall clock, and 'cpu': the draining thread's CPU time (leaves out preemption)");
+        Console.WriteLine($"{"transport",-9} {"size",6} {"records",9} {"C# M/s",8} {"struct",8} {"C M/s",8} {"C#/C",6} {"struct/C",8} {"C# ns",7} {"C ns",7} {"cpu C#/C",8} {"cpu st/C",8} {"alloc B",8} {"ok",3}");
         foreach (var r in results)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Transport,-9} {r.RecordSize,6} {r.RecordsPerRound,9} {r.CSharpMillionPerSecond,8:F1} {r.CSharpStructMillionPerSecond,8:F1} {r.CMillionPerSecond,8:F1} {r.Ratio,6:F2} {r.StructRatio,8:F2} {r.CSharpNsPerRecord,7:F2} {r.CNsPerRecord,7:F2} {r.CSharpAllocatedBytes,8} {(r.ChecksumsOk ? "yes" : "NO"),3}"));
+                $"{r.Transport,-9} {r.RecordSize,6} {r.RecordsPerRound,9} {r.CSharpMillionPerSecond,8:F1} {r.CSharpStructMillionPerSecond,8:F1} {r.CMillionPerSecond,8:F1} {r.Ratio,6:F2} {r.StructRatio,8:F2} {r.CSharpNsPerRecord,7:F2} {r.CNsPerRecord,7:F2} {r.CpuRatio,8:F2} {r.CpuStructRatio,8:F2} {r.CSharpAllocatedBytes,8} {(r.ChecksumsOk ? "yes" : "NO"),3}"));
     }
 
     private static void WriteJson(List<DrainResult> results, int rounds)
@@ -283,6 +284,11 @@ internal static class BenchCommand
             w.WriteNumber("ratio_struct", Math.Round(r.StructRatio, 3));
             w.WriteNumber("csharp_ns_per_record", Math.Round(r.CSharpNsPerRecord, 3));
             w.WriteNumber("c_ns_per_record", Math.Round(r.CNsPerRecord, 3));
+            w.WriteNumber("csharp_cpu_ns_per_record", Math.Round(r.CSharpCpuNsPerRecord, 3));
+            w.WriteNumber("csharp_struct_cpu_ns_per_record", Math.Round(r.CSharpStructCpuNsPerRecord, 3));
+            w.WriteNumber("c_cpu_ns_per_record", Math.Round(r.CCpuNsPerRecord, 3));
+            w.WriteNumber("cpu_ratio", Math.Round(r.CpuRatio, 3));
+            w.WriteNumber("cpu_ratio_struct", Math.Round(r.CpuStructRatio, 3));
             w.WriteNumber("csharp_allocated_bytes", r.CSharpAllocatedBytes);
             w.WriteNumber("lost", r.Lost);
             w.WriteBoolean("checksums_ok", r.ChecksumsOk);

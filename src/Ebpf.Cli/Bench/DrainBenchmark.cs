@@ -54,26 +54,32 @@ internal static class DrainBenchmark
             for (int r = 0; r < rounds; r++)
             {
                 ulong expected = Fill(h, records);
+                long cpu = StreamNative.ThreadCpuNs();
                 CRef.Check(CRef.DrainRingBuf(h, out long cRecords, out long cNs, out long cSum), "cref_drain_ringbuf");
-                rounds_.AddC(cRecords, cNs, (ulong)cSum == expected && cRecords == records);
+                cpu = StreamNative.ThreadCpuNs() - cpu;
+                rounds_.AddC(cRecords, cNs, cpu, (ulong)cSum == expected && cRecords == records);
 
                 expected = Fill(h, records);
                 sink.Reset();
                 long allocated = GC.GetAllocatedBytesForCurrentThread();
+                cpu = StreamNative.ThreadCpuNs();
                 long start = Stopwatch.GetTimestamp();
                 int n = ring.Consume();
                 long elapsed = Stopwatch.GetTimestamp() - start;
+                cpu = StreamNative.ThreadCpuNs() - cpu;
                 allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-                rounds_.AddCSharp(n, ToNs(elapsed), allocated, sink.Sum == expected && n == records);
+                rounds_.AddCSharp(n, ToNs(elapsed), cpu, allocated, sink.Sum == expected && n == records);
 
                 expected = Fill(h, records);
                 var handler = new ChecksumHandler();
                 allocated = GC.GetAllocatedBytesForCurrentThread();
+                cpu = StreamNative.ThreadCpuNs();
                 start = Stopwatch.GetTimestamp();
                 n = ring.Consume(ref handler);
                 elapsed = Stopwatch.GetTimestamp() - start;
+                cpu = StreamNative.ThreadCpuNs() - cpu;
                 allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-                rounds_.AddCSharpStruct(n, ToNs(elapsed), allocated, handler.Sum == expected && n == records);
+                rounds_.AddCSharpStruct(n, ToNs(elapsed), cpu, allocated, handler.Sum == expected && n == records);
             }
             return rounds_.Result("ringbuf", recordSize, records, 0, "none during the drain (filled first)");
         }
@@ -123,28 +129,34 @@ internal static class DrainBenchmark
             {
                 CRef.Check(CRef.PerfBufClaim(h), "cref_perfbuf_claim");
                 ulong expected = Fill(h, records);
+                long cpu = StreamNative.ThreadCpuNs();
                 CRef.Check(CRef.DrainPerfBuf(h, out long cRecords, out long cLostRound, out long cNs, out long cSum), "cref_drain_perfbuf");
+                cpu = StreamNative.ThreadCpuNs() - cpu;
                 cLost += cLostRound;
-                rounds_.AddC(cRecords, cNs, (ulong)cSum == expected && cRecords == records);
+                rounds_.AddC(cRecords, cNs, cpu, (ulong)cSum == expected && cRecords == records);
 
                 perf.Resume();
                 expected = Fill(h, records);
                 sink.Reset();
                 long allocated = GC.GetAllocatedBytesForCurrentThread();
+                cpu = StreamNative.ThreadCpuNs();
                 long start = Stopwatch.GetTimestamp();
                 int n = perf.Consume();
                 long elapsed = Stopwatch.GetTimestamp() - start;
+                cpu = StreamNative.ThreadCpuNs() - cpu;
                 allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-                rounds_.AddCSharp(sink.Records, ToNs(elapsed), allocated, sink.Sum == expected && n == records);
+                rounds_.AddCSharp(sink.Records, ToNs(elapsed), cpu, allocated, sink.Sum == expected && n == records);
 
                 expected = Fill(h, records);
                 var handler = new ChecksumHandler();
                 allocated = GC.GetAllocatedBytesForCurrentThread();
+                cpu = StreamNative.ThreadCpuNs();
                 start = Stopwatch.GetTimestamp();
                 n = perf.Consume(ref handler);
                 elapsed = Stopwatch.GetTimestamp() - start;
+                cpu = StreamNative.ThreadCpuNs() - cpu;
                 allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-                rounds_.AddCSharpStruct(handler.Records, ToNs(elapsed), allocated, handler.Sum == expected && n == records);
+                rounds_.AddCSharpStruct(handler.Records, ToNs(elapsed), cpu, allocated, handler.Sum == expected && n == records);
             }
             return rounds_.Result("perf", recordSize, records, cLost + (long)lost, "wakeup_events 2^30 (none during the drain)");
         }
@@ -189,31 +201,40 @@ internal static class DrainBenchmark
     private sealed class Rounds(int capacity)
     {
         private readonly List<double> _c = new(capacity), _cs = new(capacity), _csStruct = new(capacity);
+        private readonly List<double> _cCpu = new(capacity), _csCpu = new(capacity), _csStructCpu = new(capacity);
         private long _maxAllocated;
         private bool _ok = true;
 
-        internal void AddC(long records, long ns, bool ok)
+        internal void AddC(long records, long ns, long cpuNs, bool ok)
         {
             _c.Add((double)ns / records);
+            _cCpu.Add((double)cpuNs / records);
             _ok &= ok;
         }
 
-        internal void AddCSharp(long records, long ns, long allocated, bool ok)
+        internal void AddCSharp(long records, long ns, long cpuNs, long allocated, bool ok)
         {
             _cs.Add((double)ns / records);
+            _csCpu.Add((double)cpuNs / records);
             _maxAllocated = Math.Max(_maxAllocated, allocated);
             _ok &= ok;
         }
 
-        internal void AddCSharpStruct(long records, long ns, long allocated, bool ok)
+        internal void AddCSharpStruct(long records, long ns, long cpuNs, long allocated, bool ok)
         {
             _csStruct.Add((double)ns / records);
+            _csStructCpu.Add((double)cpuNs / records);
             _maxAllocated = Math.Max(_maxAllocated, allocated);
             _ok &= ok;
         }
 
         internal DrainResult Result(string transport, int size, long records, long lost, string notification) =>
-            new(transport, size, records, _c.Count, Median(_cs), Median(_csStruct), Median(_c), _maxAllocated, _ok, lost, notification);
+            new(transport, size, records, _c.Count, Median(_cs), Median(_csStruct), Median(_c), _maxAllocated, _ok, lost, notification)
+            {
+                CSharpCpuNsPerRecord = Median(_csCpu),
+                CSharpStructCpuNsPerRecord = Median(_csStructCpu),
+                CCpuNsPerRecord = Median(_cCpu),
+            };
 
         private static double Median(List<double> values)
         {

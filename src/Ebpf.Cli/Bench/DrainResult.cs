@@ -21,4 +21,14 @@ internal sealed record DrainResult(
     internal double Ratio => CNsPerRecord / CSharpNsPerRecord;
     /// <summary>The same for the struct-handler path (<c>Consume&lt;THandler&gt;</c>).</summary>
     internal double StructRatio => CNsPerRecord / CSharpStructNsPerRecord;
+
+    /// <summary>
+    /// Medians of the draining thread's CPU time (CLOCK_THREAD_CPUTIME_ID) per record, C measured around the same call as
+    /// its wall time. On a shared machine they leave out the time the thread was preempted, which wall time includes.
+    /// </summary>
+    internal double CSharpCpuNsPerRecord { get; init; }
+    internal double CSharpStructCpuNsPerRecord { get; init; }
+    internal double CCpuNsPerRecord { get; init; }
+    internal double CpuRatio => CCpuNsPerRecord / CSharpCpuNsPerRecord;
+    internal double CpuStructRatio => CCpuNsPerRecord / CSharpStructCpuNsPerRecord;
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Ebpf.Internal;
 using Ebpf.Internal.Unix;
 
@@ -23,6 +25,9 @@ public sealed unsafe class Ring
     private readonly int _publishInterval;
     private long _records;
     private long _discarded;
+    // Where consumption resumes if a handler throws (just past the record it was given), and the record budget left then.
+    private ulong _resumePosition;
+    private long _resumeBudget;
 
     private Ring(RingBuffer? owner, ReaderGate gate, string mapName, ulong size, RingBufferHandler handler, int publishInterval,
         SafeFd? mapFd, MappedRegion? consumerPage, MappedRegion? producerPages, ulong* consumerPos, ulong* producerPos, byte* data)
@@ -177,20 +182,38 @@ public sealed unsafe class Ring
     }
 
     /// <inheritdoc cref="Drain(RingBufferHandler, long, out int)"/>
-    internal long Drain<THandler>(ref THandler handler, long max, out int stop) where THandler : struct, IRingBufferHandler
+    internal long Drain<THandler>(ref THandler handler, long max, out int stop) where THandler : struct, IRingBufferHandler =>
+        _publishInterval == 1
+            ? Walk<THandler, PublishEveryRecord>(ref handler, max, out stop)
+            : Walk<THandler, PublishEveryN>(ref handler, max, out stop);
+
+    /// <summary>
+    /// The record walk of <see cref="Drain{THandler}"/>, specialised for the handler and for the publication policy.
+    /// </summary>
+    /// <remarks>
+    /// Shaped for the per-record cost, a chain of dependent loads (a record's length gives the next header's address): the
+    /// data is mapped twice, so everything from consumer_pos to producer_pos is contiguous, and the walk follows a plain
+    /// pointer through it with one bounds check per header; positions are computed from the pointer only when published.
+    /// No local is live into the exception handler (the JIT would keep it in memory): the position and count a throwing
+    /// handler leaves behind are noted in fields before each call.
+    /// </remarks>
+    private long Walk<THandler, TPublish>(ref THandler handler, long max, out int stop)
+        where THandler : struct, IRingBufferHandler
+        where TPublish : struct, IPublishPolicy
     {
         stop = 0;
-        long count = 0, discarded = 0;
-        // SAFETY: the caller holds the gate, so the consumer page (RW, one page) and the producer page + data (RO,
-        // page + 2 * Size) stay mapped. Acquire load of consumer_pos: we or a previous reader released it.
-        ulong cons = Volatile.Read(ref *_consumerPos);
-        ulong published = cons;
-        int sincePublish = 0;
+        long budget = max, discarded = 0;
         // Fields in locals: the handler's writes through its ref would otherwise make the JIT reload them per record.
+        ulong* producerPos = _producerPos, consumerPos = _consumerPos;
         byte* data = _data;
         ulong mask = _mask, size = Size;
-        int publishInterval = _publishInterval;
-        ulong* producerPos = _producerPos, consumerPos = _consumerPos;
+        int publishInterval = _publishInterval, untilPublish = publishInterval;
+        ReaderGate gate = _gate;
+        // SAFETY: the caller holds the gate, so the consumer page (RW, one page) and the producer page + data (RO,
+        // page + 2 * Size) stay mapped. Acquire load of consumer_pos: we or a previous reader released it.
+        ulong cons = Volatile.Read(ref *consumerPos);
+        _resumePosition = cons;
+        _resumeBudget = budget;
         try
         {
             while (true)
@@ -201,64 +224,117 @@ public sealed unsafe class Ring
                 // refuse states the kernel never produces (another mapper wrote the consumer page, CVE-2024-41009), which
                 // would otherwise make this loop spin forever.
                 if (prod - cons > size || ((cons | prod) & 7) != 0) throw CorruptPositions(cons, prod);
-                while (cons != prod)
+                // SAFETY: (cons & mask) < Size and prod - cons <= Size, and the data is mapped twice back to back, so
+                // [start, end) is mapped and holds exactly the published bytes, contiguous even where the ring wraps.
+                byte* start = data + (cons & mask);
+                byte* end = start + (prod - cons);
+                ulong positionAtPointer = cons - (ulong)start; // the position of p is positionAtPointer + (ulong)p
+                byte* p = start;
+                while (p != end)
                 {
-                    // SAFETY: (cons & _mask) < Size, and the data is mapped twice, so Size bytes from here are mapped.
-                    byte* header = data + (cons & mask);
-                    // SAFETY: acquire load of len pairs with the kernel's xchg that clears BUSY in ringbuf_commit,
-                    // so the payload written before the commit is visible once BUSY reads clear (cilium/ebpf#1375).
-                    uint len = Volatile.Read(ref *(uint*)header);
-                    if (RingRecordHeader.IsBusy(len)) return count;
+                    // SAFETY: p is 8-aligned and below end (both 8-aligned): the 8-byte header is inside [start, end).
+                    // Acquire load of len pairs with the kernel's xchg that clears BUSY in ringbuf_commit, so the payload
+                    // written before the commit is visible once BUSY reads clear (cilium/ebpf#1375).
+                    uint len = Volatile.Read(ref *(uint*)p);
+                    if (RingRecordHeader.IsBusy(len))
+                    {
+                        cons = positionAtPointer + (ulong)p;
+                        goto Done;
+                    }
                     ulong footprint = RingRecordHeader.Footprint(len);
                     // Bound the length before using it: a corrupt header must not send the span outside the mapping.
-                    if (footprint > size || footprint > prod - cons)
-                        throw new InvalidDataException(
-                            $"Ring buffer map '{MapName}': the record at position {cons} claims {len & RingRecordHeader.LengthMask} bytes, " +
-                            $"but the ring holds {Size} bytes and only {prod - cons} are published. The ring is corrupt; consumption stopped there.");
-                    cons += footprint;
-                    if (RingRecordHeader.IsDiscarded(len))
+                    // end - p <= Size, so this also bounds it by the ring.
+                    if (footprint > (ulong)(end - p))
                     {
-                        discarded++;
+                        _resumePosition = positionAtPointer + (ulong)p; // the records before it are consumed, not this one
+                        throw CorruptRecord(positionAtPointer + (ulong)p, len, (ulong)(end - p));
                     }
-                    else
+                    byte* next = p + footprint;
+                    Prefetch.RecordsAfter(next, footprint);
+                    if (!RingRecordHeader.IsDiscarded(len))
                     {
-                        count++;
-                        // SAFETY: header + 8 .. + 8 + payload lies within footprint <= Size bytes of the twice-mapped data.
-                        int result = handler.OnRecord(new ReadOnlySpan<byte>(header + RingRecordHeader.Size, RingRecordHeader.PayloadLength(len)));
+                        budget--;
+                        // Consumed even if the handler throws.
+                        _resumePosition = positionAtPointer + (ulong)next;
+                        _resumeBudget = budget;
+                        // SAFETY: p + 8 .. p + 8 + payload lies within footprint <= end - p bytes of the mapped data.
+                        int result = handler.OnRecord(MemoryMarshal.CreateReadOnlySpan(ref p[RingRecordHeader.Size], RingRecordHeader.PayloadLength(len)));
                         if (result != 0)
                         {
                             stop = result;
-                            return count;
+                            cons = positionAtPointer + (ulong)next;
+                            goto Done;
                         }
                     }
-                    if (++sincePublish >= publishInterval)
+                    else
+                    {
+                        discarded++;
+                    }
+                    p = next;
+                    if (TPublish.EveryRecord || --untilPublish == 0)
                     {
                         // SAFETY: release store pairs with the kernel's smp_load_acquire of consumer_pos when reserving.
-                        Volatile.Write(ref *consumerPos, cons);
-                        published = cons;
-                        sincePublish = 0;
+                        Volatile.Write(ref *consumerPos, positionAtPointer + (ulong)p);
+                        untilPublish = publishInterval;
                     }
-                    if (count >= max || _gate.IsClosed) return count;
+                    if (budget == 0 || gate.IsClosed)
+                    {
+                        cons = positionAtPointer + (ulong)p;
+                        goto Done;
+                    }
                 }
-                if (published != cons)
-                {
-                    Volatile.Write(ref *consumerPos, cons);
-                    published = cons;
-                }
+                cons = prod;
+                _resumePosition = cons;
+                Volatile.Write(ref *consumerPos, cons);
+                untilPublish = publishInterval;
                 // Caught up. Full fence between publishing consumer_pos and re-reading producer_pos: without it a
                 // commit racing with this check can see our old position and skip the wake-up while we see its old
                 // producer_pos and go to sleep (the lost wake-up of aya#1598).
                 Interlocked.MemoryBarrier();
-                if (Volatile.Read(ref *producerPos) == cons) return count;
+                if (Volatile.Read(ref *producerPos) == cons) break;
             }
+        Done:
+            // Records handed out are consumed, also when a handler stopped (libbpf does the same).
+            Volatile.Write(ref *consumerPos, cons);
         }
-        finally
+        catch
         {
-            // Records handed out are consumed even when the handler stopped or threw (libbpf does the same).
-            if (published != cons) Volatile.Write(ref *consumerPos, cons);
-            if (count != 0) Interlocked.Add(ref _records, count);
-            if (discarded != 0) Interlocked.Add(ref _discarded, discarded);
+            // A handler threw, or the ring is corrupt: what was handed out, including the throwing handler's record, is
+            // consumed. Discarded records seen meanwhile are left to be skipped (and counted) again.
+            Volatile.Write(ref *_consumerPos, _resumePosition);
+            AddCounts(max - _resumeBudget, 0);
+            throw;
         }
+        AddCounts(max - budget, discarded);
+        return max - budget;
+    }
+
+    private void AddCounts(long records, long discarded)
+    {
+        if (records != 0) Interlocked.Add(ref _records, records);
+        if (discarded != 0) Interlocked.Add(ref _discarded, discarded);
+    }
+
+    private InvalidDataException CorruptRecord(ulong position, uint len, ulong published) =>
+        new($"Ring buffer map '{MapName}': the record at position {position} claims {len & RingRecordHeader.LengthMask} bytes, " +
+            $"but the ring holds {Size} bytes and only {published} are published. The ring is corrupt; consumption stopped there.");
+
+    /// <summary>When the walk publishes consumer_pos: a compile-time constant per instantiation, so the JIT drops the other branch.</summary>
+    private interface IPublishPolicy
+    {
+        static abstract bool EveryRecord { get; }
+    }
+
+    /// <summary>PublishInterval 1 (the default, as libbpf): after every record, no counter.</summary>
+    private readonly struct PublishEveryRecord : IPublishPolicy
+    {
+        public static bool EveryRecord => true;
+    }
+
+    /// <summary>PublishInterval N: after every N records.</summary>
+    private readonly struct PublishEveryN : IPublishPolicy
+    {
+        public static bool EveryRecord => false;
     }
 
     private InvalidDataException CorruptPositions(ulong cons, ulong prod) =>
