@@ -20,6 +20,22 @@ public static class FdSnapshot
         return result;
     }
 
+    /// <summary>Every descriptor except the runtime's own assembly files (under the .NET runtime directory or beside the
+    /// test binary), which the runtime opens and closes on its own schedule while it loads code; nothing in Ebpf.Net
+    /// opens those, so this is still every descriptor the library could leak.</summary>
+    public static SortedSet<string> TakeExceptRuntimeFiles()
+    {
+        string runtime = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
+        string app = AppContext.BaseDirectory;
+        var all = Take();
+        all.RemoveWhere(e =>
+        {
+            string target = e[(e.IndexOf(" -> ", StringComparison.Ordinal) + 4)..];
+            return target.StartsWith(runtime, StringComparison.Ordinal) || target.StartsWith(app, StringComparison.Ordinal);
+        });
+        return all;
+    }
+
     /// <summary>Descriptors of BPF and perf objects only (anon inodes), which is what our code creates.</summary>
     public static SortedSet<string> TakeBpf()
     {
