@@ -37,6 +37,13 @@ public sealed class PermissionReasonTests
         Assert.Contains(expected, Errno.PermissionReason(operation, effective), StringComparison.Ordinal);
 
     [Fact]
+    public void Map_creation_does_not_send_the_user_after_cap_perfmon()
+    {
+        Assert.DoesNotContain("PERFMON for tracing", Errno.PermissionReason("BPF_MAP_CREATE", None), StringComparison.Ordinal);
+        Assert.Contains("plus CAP_PERFMON for tracing programs", Errno.PermissionReason("BPF_PROG_LOAD", None), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_proc_the_message_lists_what_the_operation_needs()
     {
         Assert.Contains("CAP_BPF (plus CAP_PERFMON for tracing programs", Errno.PermissionReason("BPF_PROG_LOAD", null), StringComparison.Ordinal);

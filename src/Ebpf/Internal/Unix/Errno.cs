@@ -44,7 +44,8 @@ internal static class Errno
         bool perfmon = admin || Capabilities.Has(caps, Capabilities.CAP_PERFMON);
         string held = $" (its effective set holds {Capabilities.Held(caps)})";
         if (perf && !perfmon) return "CAP_PERFMON (or CAP_SYS_ADMIN)" + held + Paranoid;
-        if (!perf && !bpf) return "CAP_BPF (or CAP_SYS_ADMIN), plus CAP_PERFMON for tracing programs" + held;
+        if (!perf && !bpf)
+            return "CAP_BPF (or CAP_SYS_ADMIN)" + (operation.StartsWith("BPF_PROG_LOAD", StringComparison.Ordinal) ? ", plus CAP_PERFMON for tracing programs" : "") + held;
         if (!perf && !perfmon && operation.StartsWith("BPF_PROG_LOAD", StringComparison.Ordinal))
             return "CAP_PERFMON, which loading a tracing program needs besides CAP_BPF" + held;
         return null;
