@@ -6,17 +6,25 @@ namespace Ebpf.Btf;
 /// <summary>
 /// The types of one BTF blob (an object's .BTF section or the kernel's vmlinux BTF). Parsing checks every length
 /// against the blob, so a corrupt blob yields a <see cref="BpfObjectException"/> naming the section.
+/// A split blob (a kernel module's /sys/kernel/btf/&lt;module&gt;) extends a base (vmlinux): its first type id is the base's
+/// type count (void included) and its string offsets continue after the base's string section, so ids and names
+/// resolve across both; <see cref="Base"/> is then set.
 /// </summary>
 internal sealed class BtfTypes
 {
     internal const ushort Magic = 0xeB9F;
     private const int MaxResolveDepth = 64;
 
+    /// <summary>This blob's own types: for a split blob the first is id <see cref="_firstId"/>, else void (id 0).</summary>
     private readonly List<BtfType> _types;
+    private readonly uint _firstId;
     private Dictionary<string, List<uint>>? _byName;
 
-    private BtfTypes(string objectName, string section, byte[] raw, int typeStart, int stringStart, int stringLength, List<BtfType> types)
+    private BtfTypes(string objectName, string section, byte[] raw, int typeStart, int stringStart, int stringLength, List<BtfType> types,
+        BtfTypes? baseTypes = null)
     {
+        Base = baseTypes;
+        _firstId = baseTypes is null ? 0 : (uint)baseTypes.Count;
         ObjectName = objectName;
         Section = section;
         Raw = raw;
@@ -27,6 +35,9 @@ internal sealed class BtfTypes
     }
 
     internal string ObjectName { get; }
+
+    /// <summary>The base BTF a split blob extends (vmlinux for a module), or null.</summary>
+    internal BtfTypes? Base { get; }
 
     internal string Section { get; }
 
@@ -39,18 +50,26 @@ internal sealed class BtfTypes
 
     internal int StringLength { get; }
 
-    /// <summary>The number of type ids, including the implicit void (id 0).</summary>
-    internal int Count => _types.Count;
+    /// <summary>The number of type ids, including the implicit void (id 0) and, for a split blob, the base's types.</summary>
+    internal int Count => (int)_firstId + _types.Count;
 
-    internal BtfType this[uint id] => id < (uint)_types.Count ? _types[(int)id]
-        : throw new BpfObjectException(ObjectName, Section, $"BTF type id {id} does not exist ({_types.Count} types).");
+    // Unsplit: _firstId is 0, so this is one bounds check. Split: ids below _firstId wrap around and go to the base.
+    internal BtfType this[uint id] => id - _firstId < (uint)_types.Count ? _types[(int)(id - _firstId)]
+        : id < _firstId ? Base![id]
+        : throw new BpfObjectException(ObjectName, Section, $"BTF type id {id} does not exist ({Count} types).");
 
-    internal IEnumerable<BtfType> All => _types;
+    /// <summary>Every type, the base's first for a split blob.</summary>
+    internal IEnumerable<BtfType> All => Base is null ? _types : Base.All.Concat(_types);
 
-    /// <summary>Parses <paramref name="blob"/>; errors name <paramref name="objectName"/> and <paramref name="section"/>.</summary>
-    internal static BtfTypes Parse(ReadOnlySpan<byte> blob, string objectName, string section)
+    /// <summary>This blob's own types (for a split blob, without the base's).</summary>
+    internal IReadOnlyList<BtfType> Own => _types;
+
+    /// <summary>Parses <paramref name="blob"/>; errors name <paramref name="objectName"/> and <paramref name="section"/>.
+    /// With <paramref name="baseTypes"/>, the blob is split BTF on top of it (a kernel module's on top of vmlinux).</summary>
+    internal static BtfTypes Parse(ReadOnlySpan<byte> blob, string objectName, string section, BtfTypes? baseTypes = null)
     {
         BpfObjectException Bad(string m) => new(objectName, section, m);
+        if (baseTypes?.Base is not null) throw Bad("split BTF on top of split BTF is not supported (the base must be vmlinux-like).");
         if (blob.Length < 24) throw Bad($"BTF is {blob.Length} bytes, too short for its 24-byte header.");
         if (BinaryPrimitives.ReadUInt16LittleEndian(blob) != Magic)
             throw Bad($"bad BTF magic 0x{BinaryPrimitives.ReadUInt16LittleEndian(blob):x4} (expected 0xeb9f; big-endian BTF is not supported).");
@@ -67,21 +86,24 @@ internal sealed class BtfTypes
         if (typeLen % 4 != 0) throw Bad($"BTF type section length {typeLen} is not a multiple of 4.");
 
         int typeStart = (int)(hdrLen + typeOff), stringStart = (int)(hdrLen + strOff);
-        var strings = blob.Slice(stringStart, (int)strLen);
-        if (strLen > 0 && strings[^1] != 0) throw Bad("BTF string section is not NUL-terminated.");
+        var strings = new StringSections(
+            baseTypes is null ? default : baseTypes.Raw.AsSpan(baseTypes.StringStart, baseTypes.StringLength), blob.Slice(stringStart, (int)strLen));
+        if (strLen > 0 && strings.Own[^1] != 0) throw Bad("BTF string section is not NUL-terminated.");
         var types = blob.Slice(typeStart, (int)typeLen);
-        var list = new List<BtfType> { new() { Id = 0, Kind = BtfKind.Void, Name = "void" } };
+        // A split blob's ids start at the base's count; its list holds only its own types (no second void).
+        uint firstId = baseTypes is null ? 0 : (uint)baseTypes.Count;
+        var list = baseTypes is null ? new List<BtfType> { new() { Id = 0, Kind = BtfKind.Void, Name = "void" } } : [];
 
         int pos = 0;
         while (pos < types.Length)
         {
-            if (types.Length - pos < 12) throw Bad($"BTF type {list.Count} is truncated at type-section offset {pos}.");
+            if (types.Length - pos < 12) throw Bad($"BTF type {firstId + list.Count} is truncated at type-section offset {pos}.");
             uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(types[pos..]);
             uint info = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 4)..]);
             uint sizeOrType = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 8)..]);
             var kind = (BtfKind)((info >> 24) & 0x1f);
             int vlen = (int)(info & 0xffff);
-            uint id = (uint)list.Count;
+            uint id = firstId + (uint)list.Count;
             string name = String(strings, nameOff, id, Bad);
             int start = pos;
             pos += 12;
@@ -142,28 +164,48 @@ internal sealed class BtfTypes
             }
             list.Add(t);
         }
+        // Ids may refer to the base's types and to this blob's own (base + split count).
+        long count = firstId + list.Count;
         foreach (var t in list)
         {
             if (t.Kind is BtfKind.Pointer or BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict
-                or BtfKind.Function or BtfKind.Variable or BtfKind.TypeTag or BtfKind.DeclTag && t.SizeOrType >= list.Count)
-                throw Bad($"BTF type {t} refers to type {t.SizeOrType}, which does not exist ({list.Count} types).");
-            if (t.Kind == BtfKind.Array && (t.ArrayElement >= list.Count))
-                throw Bad($"BTF type {t} has element type {t.ArrayElement}, which does not exist.");
+                or BtfKind.Function or BtfKind.Variable or BtfKind.TypeTag or BtfKind.DeclTag && t.SizeOrType >= count)
+                throw Bad($"BTF type {t} refers to type {t.SizeOrType}, which does not exist ({count} types).");
+            if (t.Kind == BtfKind.Array && (t.ArrayElement >= count))
+                throw Bad($"BTF type {t} has element type {t.ArrayElement}, which does not exist ({count} types).");
             foreach (var m in t.Members)
-                if (m.Type >= list.Count)
-                    throw Bad($"BTF type {t} has a member referring to type {m.Type}, which does not exist.");
+                if (m.Type >= count)
+                    throw Bad($"BTF type {t} has a member referring to type {m.Type}, which does not exist ({count} types).");
         }
-        return new BtfTypes(objectName, section, blob.ToArray(), typeStart, stringStart, (int)strLen, list);
+        return new BtfTypes(objectName, section, blob.ToArray(), typeStart, stringStart, (int)strLen, list, baseTypes);
     }
 
     private static ReadOnlySpan<byte> Need(ReadOnlySpan<byte> types, int pos, int bytes, int remaining, uint id, BtfKind kind, string name, Func<string, BpfObjectException> bad) =>
         bytes <= remaining ? types.Slice(pos, bytes) : throw bad($"BTF type [{id}] {kind} '{name}' needs {bytes} more bytes but only {remaining} remain.");
 
-    private static string String(ReadOnlySpan<byte> strings, uint offset, uint id, Func<string, BpfObjectException> bad)
+    /// <summary>The string sections a blob's name offsets index: the base's (empty unless split), then its own.</summary>
+    private readonly ref struct StringSections(ReadOnlySpan<byte> baseStrings, ReadOnlySpan<byte> own)
+    {
+        internal readonly ReadOnlySpan<byte> Base = baseStrings;
+        internal readonly ReadOnlySpan<byte> Own = own;
+    }
+
+    private static string String(StringSections strings, uint offset, uint id, Func<string, BpfObjectException> bad)
     {
         if (offset == 0) return "";
-        if (offset >= (uint)strings.Length) throw bad($"BTF type [{id}] has name offset {offset} outside the {strings.Length}-byte string section.");
-        var rest = strings[(int)offset..];
+        ReadOnlySpan<byte> section;
+        if (offset < (uint)strings.Base.Length)
+            section = strings.Base;
+        else
+        {
+            offset -= (uint)strings.Base.Length;
+            section = strings.Own;
+            if (offset >= (uint)section.Length)
+                throw bad(strings.Base.IsEmpty
+                    ? $"BTF type [{id}] has name offset {offset} outside the {section.Length}-byte string section."
+                    : $"BTF type [{id}] has name offset {offset + (uint)strings.Base.Length} outside the base's {strings.Base.Length}-byte and this split blob's {section.Length}-byte string sections.");
+        }
+        var rest = section[(int)offset..];
         int end = rest.IndexOf((byte)0);
         return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
     }
@@ -173,6 +215,7 @@ internal sealed class BtfTypes
     /// to the string section (their offsets start at <see cref="StringLength"/>).</summary>
     internal BtfTypes Rebuild(ReadOnlySpan<byte> types = default, ReadOnlySpan<byte> strings = default)
     {
+        if (Base is not null) throw new InvalidOperationException("Split (kernel module) BTF is never rebuilt.");
         int hdrLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(Raw.AsSpan(4));
         int typeLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(Raw.AsSpan(12));
         var blob = new byte[hdrLen + typeLen + types.Length + StringLength + strings.Length];
@@ -193,14 +236,28 @@ internal sealed class BtfTypes
     /// <summary>A string from the string section (for .BTF.ext records), or null when out of range.</summary>
     internal string? StringAt(uint offset)
     {
+        if (Base is not null)
+        {
+            if (offset < (uint)Base.StringLength) return Base.StringAt(offset);
+            offset -= (uint)Base.StringLength;
+        }
         if (offset >= (uint)StringLength) return null;
         var rest = Raw.AsSpan(StringStart + (int)offset, StringLength - (int)offset);
         int end = rest.IndexOf((byte)0);
         return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
     }
 
-    /// <summary>All type ids with this name.</summary>
+    /// <summary>All type ids with this name (for a split blob, the base's first).</summary>
     internal IReadOnlyList<uint> IdsNamed(string name)
+    {
+        var own = OwnIdsNamed(name);
+        if (Base is null) return own;
+        var inBase = Base.IdsNamed(name);
+        return inBase.Count == 0 ? own : own.Count == 0 ? inBase : [.. inBase, .. own];
+    }
+
+    /// <summary>The ids of this blob's own types with this name (for a split blob, none of the base's).</summary>
+    internal IReadOnlyList<uint> OwnIdsNamed(string name)
     {
         if (_byName is null)
         {
@@ -220,7 +277,7 @@ internal sealed class BtfTypes
     internal BtfType? FindDataSection(string name)
     {
         foreach (uint id in IdsNamed(name))
-            if (_types[(int)id].Kind == BtfKind.DataSection) return _types[(int)id];
+            if (this[id].Kind == BtfKind.DataSection) return this[id];
         return null;
     }
 

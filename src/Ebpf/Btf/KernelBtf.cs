@@ -12,6 +12,44 @@ internal static class KernelBtf
 
     internal static BtfTypes Parse(byte[] raw, string path) => BtfTypes.Parse(raw, Path.GetFileName(path), path);
 
+    internal const string Directory = "/sys/kernel/btf";
+
+    /// <summary>The BTF files of the loaded kernel modules (every file in <paramref name="directory"/> except vmlinux),
+    /// enumerated lazily in name order; none when the directory does not exist.</summary>
+    internal static IEnumerable<string> ModulePaths(string directory = Directory)
+    {
+        if (!System.IO.Directory.Exists(directory)) yield break;
+        var files = System.IO.Directory.GetFiles(directory);
+        Array.Sort(files, StringComparer.Ordinal);
+        foreach (string file in files)
+            if (Path.GetFileName(file) != "vmlinux") yield return file;
+    }
+
+    /// <summary>The split BTF of the module whose BTF file is <paramref name="path"/>, on top of <paramref name="vmlinux"/>.
+    /// Errors name the file.</summary>
+    internal static BtfTypes LoadModule(string path, BtfTypes vmlinux) => ParseModule(File.ReadAllBytes(path), path, vmlinux);
+
+    internal static BtfTypes ParseModule(byte[] raw, string path, BtfTypes vmlinux) => BtfTypes.Parse(raw, Path.GetFileName(path), path, vmlinux);
+
+    /// <summary>Every loaded module's BTF on top of <paramref name="vmlinux"/>, parsed lazily one module at a time (a
+    /// module that unloads between listing and reading is skipped).</summary>
+    internal static IEnumerable<BtfTypes> Modules(BtfTypes vmlinux, string directory = Directory)
+    {
+        foreach (string path in ModulePaths(directory))
+        {
+            byte[] raw;
+            try
+            {
+                raw = File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                continue;
+            }
+            yield return ParseModule(raw, path, vmlinux);
+        }
+    }
+
     /// <summary>The raw bytes of the kernel BTF at <paramref name="path"/> (null: vmlinux).</summary>
     /// <exception cref="BpfFeatureNotSupportedException">The file does not exist.</exception>
     internal static byte[] ReadRaw(string? path, string purpose)
