@@ -8,6 +8,8 @@ namespace Ebpf.Btf;
 /// instructions: field byte offsets, sizes, existence, signedness and bitfield shifts, type ids, sizes and existence, enum values. Types are
 /// matched by "essential" name (the part before a "___flavor" suffix) and kind; fields by name, looking through
 /// anonymous structs and unions. Anything it cannot resolve faithfully is an error, never a guess.
+/// As libbpf does, a local type with no candidate in vmlinux is looked for in the loaded kernel modules' BTF (their
+/// own types, each module's BTF being split on top of vmlinux); a candidate found there is resolved in that module's BTF.
 /// </summary>
 internal sealed class CoreRelocator
 {
@@ -21,12 +23,20 @@ internal sealed class CoreRelocator
     private readonly BtfTypes _local;
     private readonly BtfTypes _target;
     private readonly string _objectName;
+    private readonly IEnumerable<BtfTypes>? _moduleSource;
+    private List<BtfTypes>? _modules;
 
-    internal CoreRelocator(BtfTypes local, BtfTypes target, string objectName)
+    /// <param name="local">The object's BTF.</param>
+    /// <param name="target">The kernel's BTF (vmlinux).</param>
+    /// <param name="objectName">For errors.</param>
+    /// <param name="modules">The modules' split BTF on top of <paramref name="target"/>, enumerated (once) only when a
+    /// local type has no candidate in <paramref name="target"/>; null: none.</param>
+    internal CoreRelocator(BtfTypes local, BtfTypes target, string objectName, IEnumerable<BtfTypes>? modules = null)
     {
         _local = local;
         _target = target;
         _objectName = objectName;
+        _moduleSource = modules;
     }
 
     internal static string KindName(uint kind) => kind switch
@@ -89,16 +99,28 @@ internal sealed class CoreRelocator
         return flavor > 0 ? name[..flavor] : name;
     }
 
-    private IEnumerable<BtfType> Candidates(BtfType local)
+    /// <summary>The target types <paramref name="local"/> may match, each with the BTF it resolves in: vmlinux's, or
+    /// when vmlinux has none, the modules' (libbpf's order).</summary>
+    private List<(BtfTypes Btf, BtfType Type)> Candidates(BtfType local)
     {
-        if (local.Name.Length == 0) yield break;
-        foreach (uint id in _target.IdsNamed(Essential(local.Name)))
+        var found = new List<(BtfTypes, BtfType)>();
+        if (local.Name.Length == 0) return found;
+        string name = Essential(local.Name);
+        AddCandidates(found, local, _target, _target.IdsNamed(name));
+        if (found.Count > 0 || _moduleSource is null) return found;
+        _modules ??= [.. _moduleSource];
+        foreach (var module in _modules) AddCandidates(found, local, module, module.OwnIdsNamed(name));
+        return found;
+    }
+
+    private static void AddCandidates(List<(BtfTypes, BtfType)> found, BtfType local, BtfTypes btf, IReadOnlyList<uint> ids)
+    {
+        foreach (uint id in ids)
         {
-            var t = _target[id];
+            var t = btf[id];
             bool compatible = local.Kind == t.Kind
-                || (local.Kind is BtfKind.Enum or BtfKind.Enum64 && t.Kind is BtfKind.Enum or BtfKind.Enum64)
-                || (local.Kind is BtfKind.Struct or BtfKind.Union && t.Kind == BtfKind.Forward);
-            if (compatible && t.Kind != BtfKind.Forward) yield return t;
+                || (local.Kind is BtfKind.Enum or BtfKind.Enum64 && t.Kind is BtfKind.Enum or BtfKind.Enum64);
+            if (compatible && t.Kind != BtfKind.Forward) found.Add((btf, t));
         }
     }
 
@@ -113,12 +135,13 @@ internal sealed class CoreRelocator
             _ => 1,
         };
         var named = local.Name.Length > 0 ? local : localResolved;
-        BtfType? target = Candidates(named).FirstOrDefault();
-        if (target is null) return (localValue, r.Kind is TypeExists or TypeMatches ? 0 : null);
+        var candidates = Candidates(named);
+        if (candidates.Count == 0) return (localValue, r.Kind is TypeExists or TypeMatches ? 0 : null);
+        var (btf, target) = candidates[0];
         return (localValue, r.Kind switch
         {
             TypeIdTarget => target.Id,
-            TypeSize => (long?)_target.SizeOf(target.Id),
+            TypeSize => (long?)btf.SizeOf(target.Id),
             _ => 1,
         });
     }
@@ -131,7 +154,7 @@ internal sealed class CoreRelocator
             throw bad($"access '{access}' does not name a value of enum {local}.");
         var member = local.Members[acc[0]];
         long localValue = r.Kind == EnumValue ? member.Value : 1;
-        foreach (var t in Candidates(local))
+        foreach (var (_, t) in Candidates(local))
             foreach (var m in t.Members)
                 if (m.Name == member.Name) return (localValue, r.Kind == EnumValue ? m.Value : 1);
         return (localValue, r.Kind == EnumValueExists ? 0 : null);
@@ -177,9 +200,9 @@ internal sealed class CoreRelocator
         bitfield = bitSize != 0;
         long localValue = FieldValue(r.Kind, _local, bits, bitSize, fieldType, "local", bad);
 
-        foreach (var candidate in Candidates(root))
+        foreach (var (target, candidate) in Candidates(root))
         {
-            ulong? targetRootSize = _target.SizeOf(candidate.Id);
+            ulong? targetRootSize = target.SizeOf(candidate.Id);
             if (targetRootSize is null) continue;
             long tBits = checked(acc[0] * (long)targetRootSize.Value * 8);
             uint tBitSize = 0;
@@ -188,27 +211,27 @@ internal sealed class CoreRelocator
             bool ok = true;
             foreach (var step in steps)
             {
-                t = _target.SkipQualifiers(t.Id);
+                t = target.SkipQualifiers(t.Id);
                 if (step.Member is { } name)
                 {
-                    if (t.Kind is not (BtfKind.Struct or BtfKind.Union) || FindMember(t, name, 0, []) is not { } found) { ok = false; break; }
+                    if (t.Kind is not (BtfKind.Struct or BtfKind.Union) || FindMember(target, t, name, 0, []) is not { } found) { ok = false; break; }
                     tBits = checked(tBits + found.Bits);
                     tBitSize = found.BitSize;
                     tFieldType = found.Type;
-                    t = _target[found.Type];
+                    t = target[found.Type];
                 }
                 else
                 {
                     if (t.Kind != BtfKind.Array || (t.ArrayLength != 0 && step.ArrayIndex >= t.ArrayLength && step.ArrayIndex != 0)) { ok = false; break; }
-                    ulong elem = _target.SizeOf(t.ArrayElement) ?? 0;
+                    ulong elem = target.SizeOf(t.ArrayElement) ?? 0;
                     tBits = checked(tBits + step.ArrayIndex * (long)elem * 8);
                     tBitSize = 0;
                     tFieldType = t.ArrayElement;
-                    t = _target[t.ArrayElement];
+                    t = target[t.ArrayElement];
                 }
             }
             if (!ok) continue;
-            return (localValue, FieldValue(r.Kind, _target, tBits, tBitSize, tFieldType, "kernel", bad));
+            return (localValue, FieldValue(r.Kind, target, tBits, tBitSize, tFieldType, "kernel", bad));
         }
         return (localValue, r.Kind == FieldExists ? 0 : null);
     }
@@ -268,17 +291,17 @@ internal sealed class CoreRelocator
     /// union members. <paramref name="searched"/> holds the types already searched in this lookup: searching one again
     /// cannot find anything new, and without it corrupt BTF (a struct with two anonymous members of its own type)
     /// makes the search exponential in the depth.</summary>
-    private (long Bits, uint BitSize, uint Type)? FindMember(BtfType owner, string name, int depth, HashSet<uint> searched)
+    private static (long Bits, uint BitSize, uint Type)? FindMember(BtfTypes target, BtfType owner, string name, int depth, HashSet<uint> searched)
     {
         if (depth > 32 || !searched.Add(owner.Id)) return null;
         foreach (var m in owner.Members)
         {
-            var (bits, bitSize) = MemberPosition(_target, owner, m);
+            var (bits, bitSize) = MemberPosition(target, owner, m);
             if (m.Name == name) return (bits, bitSize, m.Type);
             if (m.Name.Length == 0)
             {
-                var inner = _target.SkipQualifiers(m.Type);
-                if (inner.Kind is BtfKind.Struct or BtfKind.Union && FindMember(inner, name, depth + 1, searched) is { } found)
+                var inner = target.SkipQualifiers(m.Type);
+                if (inner.Kind is BtfKind.Struct or BtfKind.Union && FindMember(target, inner, name, depth + 1, searched) is { } found)
                     return (bits + found.Bits, found.BitSize, found.Type);
             }
         }

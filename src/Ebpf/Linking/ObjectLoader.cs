@@ -48,7 +48,9 @@ internal static class ObjectLoader
                 ExternResolver.Patch(spec, programSpec, instructions, externs);
                 if (programSpec.CoreRelocations.Count > 0)
                 {
-                    core ??= new CoreRelocator(spec.Btf!, kernelBtf.Value, spec.Name);
+                    // Modules are searched only against the running kernel's BTF (a custom KernelBtfPath stands alone).
+                    core ??= new CoreRelocator(spec.Btf!, kernelBtf.Value, spec.Name,
+                        options.KernelBtfPath is null ? KernelBtf.Modules(kernelBtf.Value) : null);
                     core.Apply(programSpec, instructions);
                 }
                 // func_info and line_info refer to FUNC types: a kernel without them takes neither.
