@@ -12,21 +12,37 @@ namespace Ebpf.Fuzz;
 internal sealed class BtfBlob
 {
     private readonly List<byte> _types = [];
-    private readonly List<byte> _strings = [0];
+    private readonly List<byte> _strings;
     private readonly Dictionary<string, uint> _names = new(StringComparer.Ordinal) { [""] = 0 };
-    private uint _next = 1;
+    private readonly uint _stringBase;
+    private uint _next;
+
+    /// <summary>A blob whose ids start at 1; or split BTF on top of a base with <paramref name="baseTypeCount"/> types
+    /// (void included) and a <paramref name="baseStringLength"/>-byte string section: ids start at the base's count,
+    /// string offsets after the base's strings, and the empty name is the base's offset 0.</summary>
+    internal BtfBlob(uint baseTypeCount = 0, uint baseStringLength = 0)
+    {
+        bool split = baseTypeCount > 0;
+        _next = split ? baseTypeCount : 1;
+        _strings = split ? [] : [0];
+        _stringBase = baseStringLength;
+    }
 
     /// <summary>The offset of <paramref name="s"/> in the string section (added on first use). Also for access strings
     /// and section names of .BTF.ext records.</summary>
     internal uint Name(string s)
     {
         if (_names.TryGetValue(s, out uint at)) return at;
-        at = (uint)_strings.Count;
+        at = _stringBase + (uint)_strings.Count;
         _strings.AddRange(Encoding.UTF8.GetBytes(s));
         _strings.Add(0);
         _names[s] = at;
         return at;
     }
+
+    /// <summary>Makes <paramref name="s"/> refer to the base's string at <paramref name="offset"/> (split blobs share
+    /// the base's strings rather than repeat them).</summary>
+    internal void BaseName(string s, uint offset) => _names[s] = offset;
 
     internal uint Int(string name, uint size, bool signed = false, uint bits = 0) =>
         Add(name, BtfKind.Int, 0, size, [(signed ? 1u << 24 : 0) | (bits == 0 ? size * 8 : bits)]);
