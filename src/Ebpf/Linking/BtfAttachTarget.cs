@@ -45,7 +45,14 @@ internal static class BtfAttachTarget
     /// <summary>The id of <paramref name="program"/>'s attach target in <paramref name="kernelBtf"/> (the raw vmlinux BTF,
     /// read from <paramref name="kernelBtfPath"/>).</summary>
     /// <exception cref="BpfObjectException">The section names no target, or the kernel has no such type.</exception>
-    internal static uint Resolve(ReadOnlySpan<byte> kernelBtf, string kernelBtfPath, string objectName, ProgramSpec program)
+    internal static uint Resolve(ReadOnlySpan<byte> kernelBtf, string kernelBtfPath, string objectName, ProgramSpec program) =>
+        Resolve(kernelBtf, kernelBtfPath, objectName, program, null).Id;
+
+    /// <summary>As <see cref="Resolve(ReadOnlySpan{byte}, string, string, ProgramSpec)"/>, but a target vmlinux lacks is
+    /// looked for in <paramref name="modules"/> (their split BTF, enumerated only then), as libbpf does for fentry,
+    /// fexit, fmod_ret and tp_btf: the result then names the module, whose BTF object the program is loaded against.</summary>
+    internal static (uint Id, string? Module) Resolve(ReadOnlySpan<byte> kernelBtf, string kernelBtfPath, string objectName, ProgramSpec program,
+        Func<IEnumerable<BtfTypes>>? modules)
     {
         string kind = KindName(program.ExpectedAttachType);
         string target = program.AttachTarget
@@ -54,7 +61,12 @@ internal static class BtfAttachTarget
         var (name, btfKind) = KernelName(program.ExpectedAttachType, target);
         // libbpf takes the first match too: static functions of the same name share one prototype in practice.
         uint id = BtfScan.FindFirst(kernelBtf, name, btfKind, kernelBtfPath);
-        if (id != 0) return id;
+        if (id != 0) return (id, null);
+        if (modules is not null && program.ExpectedAttachType is BpfAttachType.TraceRawTp or BpfAttachType.TraceFentry
+            or BpfAttachType.TraceFexit or BpfAttachType.ModifyReturn)
+            foreach (var module in modules())
+                foreach (uint candidate in module.OwnIdsNamed(name))
+                    if (module[candidate].Kind == btfKind) return (candidate, module.ObjectName);
         string what = btfKind == BtfKind.Typedef ? "typedef" : "function";
         string hint = program.ExpectedAttachType switch
         {
@@ -64,7 +76,8 @@ internal static class BtfAttachTarget
             _ => $"this kernel's BTF has no function '{target}' (inlined, static and renamed, or in a module)",
         };
         throw new BpfObjectException(objectName, program.SectionName,
-            $"program '{program.Name}': the {kind} attach target '{target}' needs the kernel BTF {what} '{name}', which the kernel BTF ({kernelBtfPath}) does not have: {hint}.");
+            $"program '{program.Name}': the {kind} attach target '{target}' needs the kernel BTF {what} '{name}', which the kernel BTF ({kernelBtfPath}" +
+            (modules is null ? "" : " and the loaded modules' BTF") + $") does not have: {hint}.");
     }
 
     private const string TrampolineNeeds = "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, architecture support, " +

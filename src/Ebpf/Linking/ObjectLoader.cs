@@ -18,19 +18,34 @@ internal static class ObjectLoader
         // Read once per load, and only when a program needs it (a BTF attach target, or CO-RE, which also parses it).
         byte[]? vmlinux = null;
         byte[] Vmlinux(string purpose) => vmlinux ??= KernelBtf.ReadRaw(null, purpose);
+        // Parsed only when needed: for CO-RE, typed ksyms and kfuncs, or when a type is not in vmlinux and the
+        // modules' BTF (split on top of vmlinux) is searched.
+        var vmlinuxTypes = new Lazy<BtfTypes>(() => KernelBtf.Parse(Vmlinux("CO-RE, typed ksyms, kfuncs and module BTF"), KernelBtf.DefaultPath));
+        var moduleTypes = new Lazy<List<BtfTypes>>(() => [.. KernelBtf.Modules(vmlinuxTypes.Value)]);
+        IEnumerable<BtfTypes> Modules()
+        {
+            foreach (var module in moduleTypes.Value) yield return module;
+        }
+        var moduleBtfObjects = new Dictionary<string, SafeFd>(StringComparer.Ordinal);
         try
         {
             foreach (var program in spec.Programs.Values)
                 if (program.AutoLoad) CheckLoadable(spec, program);
             // Attach targets are resolved before anything is created, so a missing one fails fast.
-            var attachBtfIds = new Dictionary<string, uint>(StringComparer.Ordinal);
+            var attachBtfIds = new Dictionary<string, (uint Id, string? Module)>(StringComparer.Ordinal);
             foreach (var (name, program) in spec.Programs)
                 if (program.AutoLoad && BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
                     attachBtfIds[name] = BtfAttachTarget.Resolve(
-                        Vmlinux($"Program '{program.Name}' ({program.SectionName}) attaches to a kernel BTF type and"), KernelBtf.DefaultPath, spec.Name, program);
+                        Vmlinux($"Program '{program.Name}' ({program.SectionName}) attaches to a kernel BTF type and"), KernelBtf.DefaultPath, spec.Name, program,
+                        Modules);
+            // A target in a module: the program loads against that module's BTF object, held open until the loads are done.
+            foreach (var (name, (_, module)) in attachBtfIds)
+                if (module is not null && !moduleBtfObjects.ContainsKey(module))
+                    moduleBtfObjects[module] = KernelBtfObjects.OpenModule(module)
+                        ?? throw new BpfObjectException(spec.Name, spec.Programs[name].SectionName,
+                            $"program '{spec.Programs[name].Name}': its attach target is in module '{module}', whose BTF object is no longer loaded (the module was unloaded?).");
             string? btfFailure = null;
-            var kernelBtf = new Lazy<BtfTypes>(() => options.KernelBtfPath is null
-                ? KernelBtf.Parse(Vmlinux("CO-RE, typed ksyms and kfuncs"), KernelBtf.DefaultPath) : KernelBtf.Load(options.KernelBtfPath));
+            var kernelBtf = new Lazy<BtfTypes>(() => options.KernelBtfPath is null ? vmlinuxTypes.Value : KernelBtf.Load(options.KernelBtfPath));
             var externs = ExternResolver.Resolve(spec, options, () => kernelBtf.Value);
             var btfKinds = options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, btfKinds, out btfFailure);
@@ -50,7 +65,7 @@ internal static class ObjectLoader
                 {
                     // Modules are searched only against the running kernel's BTF (a custom KernelBtfPath stands alone).
                     core ??= new CoreRelocator(spec.Btf!, kernelBtf.Value, spec.Name,
-                        options.KernelBtfPath is null ? KernelBtf.Modules(kernelBtf.Value) : null);
+                        options.KernelBtfPath is null ? Modules() : null);
                     core.Apply(programSpec, instructions);
                 }
                 // func_info and line_info refer to FUNC types: a kernel without them takes neither.
@@ -59,8 +74,9 @@ internal static class ObjectLoader
                 SafeFd fd;
                 try
                 {
+                    var (attachId, attachModule) = attachBtfIds.GetValueOrDefault(name);
                     fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
-                        attachBtfIds.GetValueOrDefault(name));
+                        attachId, attachModule is null ? null : moduleBtfObjects[attachModule]);
                 }
                 catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
                 {
@@ -79,8 +95,9 @@ internal static class ObjectLoader
         }
         finally
         {
-            // Maps and programs hold their own references to the BTF object.
+            // Maps and programs hold their own references to the BTF objects (theirs and the modules' they attach to).
             btf?.Dispose();
+            foreach (var module in moduleBtfObjects.Values) module.Dispose();
         }
     }
 

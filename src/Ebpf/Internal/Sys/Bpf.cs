@@ -108,6 +108,39 @@ internal static unsafe class Bpf
         return info;
     }
 
+    /// <summary>BPF_BTF_GET_NEXT_ID: the id of the next loaded BTF object after <paramref name="start"/>; a negative
+    /// errno (-ENOENT after the last).</summary>
+    internal static long BtfGetNextId(uint start, out uint next)
+    {
+        var attr = new GetIdAttr { StartId = start };
+        long r = Raw(BpfCommand.BtfGetNextId, ref attr);
+        next = attr.NextId;
+        return r;
+    }
+
+    /// <summary>BPF_BTF_GET_FD_BY_ID: an fd of BTF object <paramref name="id"/>, or a negative errno (-ENOENT when it
+    /// went away meanwhile).</summary>
+    internal static long TryBtfGetFdById(uint id)
+    {
+        var attr = new GetIdAttr { StartId = id };
+        return Raw(BpfCommand.BtfGetFdById, ref attr);
+    }
+
+    /// <summary>The name of BTF object <paramref name="btf"/> (a module's name; "vmlinux"; empty for a program's BTF)
+    /// and whether it is kernel BTF.</summary>
+    internal static (string Name, bool Kernel) BtfObjectName(SafeFd btf, string subject)
+    {
+        byte* name = stackalloc byte[64];
+        var info = new BpfBtfInfo { Name = (ulong)name, NameLen = 64 };
+        var attr = new ObjInfoAttr { BpfFd = (uint)btf.Fd, InfoLen = (uint)sizeof(BpfBtfInfo), Info = (ulong)&info };
+        // SAFETY: info and the 64-byte name buffer live on this frame for the whole call; the kernel writes at most
+        // name_len bytes (NUL included) into the buffer and at most info_len bytes into info.
+        Check(Raw(BpfCommand.ObjGetInfoByFd, ref attr), "BPF_OBJ_GET_INFO_BY_FD", subject);
+        var span = new ReadOnlySpan<byte>(name, 64);
+        int end = span.IndexOf((byte)0);
+        return (Encoding.UTF8.GetString(end < 0 ? span : span[..end]), info.KernelBtf != 0);
+    }
+
     internal static SafeFd RawTracepointOpen(SafeFd prog, string tracepoint)
     {
         byte[] name = NulTerminated(tracepoint);

@@ -86,6 +86,24 @@ internal struct ObjInfoAttr
     internal ulong Info;
 }
 
+/// <summary>The BPF_*_GET_NEXT_ID / BPF_*_GET_FD_BY_ID member: start_id (or the id to open), next_id, open_flags.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct GetIdAttr
+{
+    internal uint StartId, NextId, OpenFlags;
+}
+
+/// <summary><c>struct bpf_btf_info</c> (32 bytes): <c>name</c> points at a buffer of <c>name_len</c> bytes that the
+/// kernel fills; <c>kernel_btf</c> is set for vmlinux and module BTF.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct BpfBtfInfo
+{
+    internal ulong Btf;
+    internal uint BtfSize, Id;
+    internal ulong Name;
+    internal uint NameLen, KernelBtf;
+}
+
 [StructLayout(LayoutKind.Sequential)]
 internal struct RawTracepointOpenAttr
 {
