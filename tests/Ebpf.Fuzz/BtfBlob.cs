@@ -47,6 +47,11 @@ internal sealed class BtfBlob
     internal uint Int(string name, uint size, bool signed = false, uint bits = 0) =>
         Add(name, BtfKind.Int, 0, size, [(signed ? 1u << 24 : 0) | (bits == 0 ? size * 8 : bits)]);
 
+    /// <summary>A function prototype with no parameters returning <paramref name="returns"/>.</summary>
+    internal uint FunctionProto(uint returns) => Add("", BtfKind.FunctionProto, 0, returns, []);
+
+    internal uint Function(string name, uint proto) => Add(name, BtfKind.Function, 0, proto, []);
+
     internal uint Pointer(uint to) => Add("", BtfKind.Pointer, 0, to, []);
 
     internal uint Typedef(string name, uint to) => Add(name, BtfKind.Typedef, 0, to, []);

@@ -158,6 +158,41 @@ public sealed class SplitBtfTests
         Assert.Equal(BtfKind.Pointer, ParseSplit(vmlinux, ok.ToArray()).SkipQualifiers(4).Kind);
     }
 
+    [Theory]
+    [InlineData(BpfAttachType.TraceFentry, "mod_func", "mod_func", true)]
+    [InlineData(BpfAttachType.TraceRawTp, "mod_event", "btf_trace_mod_event", false)]
+    public void An_attach_target_missing_from_vmlinux_is_found_in_a_module(BpfAttachType attach, string target, string btfName, bool isFunction)
+    {
+        var b = new BtfBlob();
+        uint i = b.Int("int", 4, signed: true);
+        b.Function("vmlinux_func", b.FunctionProto(i));
+        byte[] vmlinuxRaw = b.ToArray();
+        var vmlinux = BtfTypes.Parse(vmlinuxRaw, "vmlinux", "/sys/kernel/btf/vmlinux");
+        var m = new BtfBlob((uint)vmlinux.Count, (uint)vmlinux.StringLength);
+        uint proto = m.FunctionProto(1);
+        uint expected = isFunction ? m.Function(btfName, proto) : m.Typedef(btfName, m.Pointer(proto));
+        var module = ParseSplit(vmlinux, m.ToArray());
+        var program = new ProgramSpec("prog", $"x/{target}", BpfProgramType.Tracing, attach, target, false, "GPL",
+            [new BpfInstruction { Opcode = BpfInstruction.Exit }], [], [new FunctionPlacement($"x/{target}", 0, 1, 0)]);
+
+        Assert.Equal((expected, "mod_test"), BtfAttachTarget.Resolve(vmlinuxRaw, "/sys/kernel/btf/vmlinux", "obj.o", program, () => [module]));
+        var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(vmlinuxRaw, "/sys/kernel/btf/vmlinux", "obj.o", program, () => []));
+        Assert.Contains("and the loaded modules' BTF", e.Message, StringComparison.Ordinal);
+        Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(vmlinuxRaw, "/sys/kernel/btf/vmlinux", "obj.o", program));
+    }
+
+    [Fact]
+    public void An_attach_target_in_vmlinux_does_not_enumerate_modules()
+    {
+        var b = new BtfBlob();
+        b.Function("vmlinux_func", b.FunctionProto(0));
+        byte[] vmlinuxRaw = b.ToArray();
+        var program = new ProgramSpec("prog", "fentry/vmlinux_func", BpfProgramType.Tracing, BpfAttachType.TraceFentry, "vmlinux_func", false, "GPL",
+            [new BpfInstruction { Opcode = BpfInstruction.Exit }], [], [new FunctionPlacement("fentry/vmlinux_func", 0, 1, 0)]);
+
+        Assert.Equal((2u, (string?)null), BtfAttachTarget.Resolve(vmlinuxRaw, "vmlinux", "obj.o", program, ThrowingModules));
+    }
+
     [Fact]
     public void Split_btf_on_top_of_split_btf_is_refused()
     {
