@@ -31,7 +31,8 @@ public static class FdSnapshot
         all.RemoveWhere(e =>
         {
             string target = e[(e.IndexOf(" -> ", StringComparison.Ordinal) + 4)..];
-            return target.StartsWith(runtime, StringComparison.Ordinal) || target.StartsWith(app, StringComparison.Ordinal);
+            return (target.StartsWith(runtime, StringComparison.Ordinal) || target.StartsWith(app, StringComparison.Ordinal))
+                && target.EndsWith(".dll", StringComparison.Ordinal); // assemblies only: test objects beside them still count
         });
         return all;
     }
