@@ -31,11 +31,11 @@ internal static class BtfSanitizer
             {
                 case BtfKind.Variable when !kernel.HasFlag(BtfFeatureSet.DataSection):
                 case BtfKind.DeclTag when !kernel.HasFlag(BtfFeatureSet.DeclTag):
-                    Write(record, info: Info(BtfKind.Int, 0), sizeOrType: 1);
+                    Write(record, info: BtfType.EncodeInfo(BtfKind.Int, 0), sizeOrType: 1);
                     BinaryPrimitives.WriteUInt32LittleEndian(body, 8); // unsigned, offset 0, 8 bits
                     break;
                 case BtfKind.DataSection when !kernel.HasFlag(BtfFeatureSet.DataSection):
-                    Write(record, info: Info(BtfKind.Struct, t.VLen), sizeOrType: t.SizeOrType);
+                    Write(record, info: BtfType.EncodeInfo(BtfKind.Struct, t.VLen), sizeOrType: t.SizeOrType);
                     ReplaceDots(raw, btf.StringStart, BinaryPrimitives.ReadUInt32LittleEndian(record), btf.StringLength);
                     for (int i = 0; i < t.Members.Count; i++)
                     {
@@ -49,27 +49,27 @@ internal static class BtfSanitizer
                     break;
                 case BtfKind.Float when !kernel.HasFlag(BtfFeatureSet.Float):
                     BinaryPrimitives.WriteUInt32LittleEndian(record, 0); // "float" is no struct name a C compiler accepts
-                    Write(record, info: Info(BtfKind.Struct, 0), sizeOrType: t.SizeOrType);
+                    Write(record, info: BtfType.EncodeInfo(BtfKind.Struct, 0), sizeOrType: t.SizeOrType);
                     break;
                 case BtfKind.TypeTag when !kernel.HasFlag(BtfFeatureSet.TypeTag):
                     BinaryPrimitives.WriteUInt32LittleEndian(record, 0); // modifiers carry no name
-                    Write(record, info: Info(BtfKind.Const, 0), sizeOrType: t.SizeOrType);
+                    Write(record, info: BtfType.EncodeInfo(BtfKind.Const, 0), sizeOrType: t.SizeOrType);
                     break;
                 case BtfKind.FunctionProto when !kernel.HasFlag(BtfFeatureSet.Func):
-                    Write(record, info: Info(BtfKind.Enum, t.VLen), sizeOrType: 4);
+                    Write(record, info: BtfType.EncodeInfo(BtfKind.Enum, t.VLen), sizeOrType: 4);
                     break;
                 case BtfKind.Function when !kernel.HasFlag(BtfFeatureSet.Func):
-                    Write(record, info: Info(BtfKind.Typedef, 0), sizeOrType: t.SizeOrType);
+                    Write(record, info: BtfType.EncodeInfo(BtfKind.Typedef, 0), sizeOrType: t.SizeOrType);
                     break;
                 case BtfKind.Function when !kernel.HasFlag(BtfFeatureSet.FuncGlobal) && t.VLen != 0:
-                    Write(record, info: Info(BtfKind.Function, 0), sizeOrType: t.SizeOrType);
+                    Write(record, info: BtfType.EncodeInfo(BtfKind.Function, 0), sizeOrType: t.SizeOrType);
                     break;
                 case BtfKind.Enum when !kernel.HasFlag(BtfFeatureSet.Enum64) && t.KindFlag:
-                    Write(record, info: Info(BtfKind.Enum, t.VLen), sizeOrType: t.SizeOrType); // signedness flag cleared
+                    Write(record, info: BtfType.EncodeInfo(BtfKind.Enum, t.VLen), sizeOrType: t.SizeOrType); // signedness flag cleared
                     break;
                 case BtfKind.Enum64 when !kernel.HasFlag(BtfFeatureSet.Enum64):
                     if (placeholder == 0) placeholder = (uint)btf.Count;
-                    Write(record, info: Info(BtfKind.Union, t.VLen), sizeOrType: t.SizeOrType);
+                    Write(record, info: BtfType.EncodeInfo(BtfKind.Union, t.VLen), sizeOrType: t.SizeOrType);
                     for (int i = 0; i < t.VLen; i++)
                     {
                         BinaryPrimitives.WriteUInt32LittleEndian(body[(i * 12 + 4)..], placeholder);
@@ -103,8 +103,6 @@ internal static class BtfSanitizer
         return false;
     }
 
-    private static uint Info(BtfKind kind, int vlen) => ((uint)kind << 24) | (uint)vlen;
-
     private static void Write(Span<byte> record, uint info, uint sizeOrType)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(record[4..], info);
@@ -120,27 +118,13 @@ internal static class BtfSanitizer
             if (raw[stringStart + i] == (byte)'.') raw[stringStart + i] = (byte)'_';
     }
 
-    /// <summary>Rebuilds the blob as header, types plus one INT "enum64_placeholder" (size 1), strings plus its name.</summary>
+    /// <summary>The rewritten blob with one INT "enum64_placeholder" (size 1, 8 bits) appended as the last type.</summary>
     private static byte[] WithPlaceholderInt(byte[] raw, BtfTypes btf)
     {
-        int hdrLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(4));
-        int typeLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(12));
-        byte[] name = Encoding.ASCII.GetBytes(Enum64Placeholder + "\0");
-        int newTypeLen = typeLen + 16, newStrLen = btf.StringLength + name.Length;
-        var blob = new byte[hdrLen + newTypeLen + newStrLen];
-        raw.AsSpan(0, hdrLen).CopyTo(blob);
-        raw.AsSpan(btf.TypeStart, typeLen).CopyTo(blob.AsSpan(hdrLen));
-        var placeholder = blob.AsSpan(hdrLen + typeLen, 16);
-        BinaryPrimitives.WriteUInt32LittleEndian(placeholder, (uint)btf.StringLength);
-        Write(placeholder, Info(BtfKind.Int, 0), 1);
-        BinaryPrimitives.WriteUInt32LittleEndian(placeholder[12..], 8);
-        raw.AsSpan(btf.StringStart, btf.StringLength).CopyTo(blob.AsSpan(hdrLen + newTypeLen));
-        name.CopyTo(blob.AsSpan(hdrLen + newTypeLen + btf.StringLength));
-        var header = blob.AsSpan();
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)newTypeLen);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)newTypeLen);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)newStrLen);
-        return blob;
+        var placeholder = new byte[16];
+        BinaryPrimitives.WriteUInt32LittleEndian(placeholder, (uint)btf.StringLength); // the name appended below
+        Write(placeholder, BtfType.EncodeInfo(BtfKind.Int, 0), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(placeholder.AsSpan(12), 8);
+        return btf.Appended(raw, placeholder, Encoding.ASCII.GetBytes(Enum64Placeholder + "\0"));
     }
 }

@@ -22,6 +22,9 @@ internal sealed class BtfType
     internal int RawPosition { get; init; }
 
     internal int VLen => (int)(Info & 0xffff);
+
+    /// <summary>The info word of a record: kind in bits 24-28, vlen (or linkage) in the low 16 bits, no kind flag.</summary>
+    internal static uint EncodeInfo(BtfKind kind, int vlen) => ((uint)kind << 24) | (uint)vlen;
     internal bool KindFlag => (Info & 0x8000_0000) != 0;
 
     /// <inheritdoc/>

@@ -216,21 +216,28 @@ internal sealed class BtfTypes
     internal BtfTypes Rebuild(ReadOnlySpan<byte> types = default, ReadOnlySpan<byte> strings = default)
     {
         if (Base is not null) throw new InvalidOperationException("Split (kernel module) BTF is never rebuilt.");
-        int hdrLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(Raw.AsSpan(4));
-        int typeLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(Raw.AsSpan(12));
+        return Parse(Appended(Raw, types, strings), ObjectName, Section);
+    }
+
+    /// <summary>A new blob: <paramref name="raw"/> (this blob's layout, possibly patched in place) laid out again as
+    /// header, types + <paramref name="types"/>, strings + <paramref name="strings"/>.</summary>
+    internal byte[] Appended(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> types, ReadOnlySpan<byte> strings)
+    {
+        int hdrLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(raw[4..]);
+        int typeLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(raw[12..]);
         var blob = new byte[hdrLen + typeLen + types.Length + StringLength + strings.Length];
-        Raw.AsSpan(0, hdrLen).CopyTo(blob);
+        raw[..hdrLen].CopyTo(blob);
         var header = blob.AsSpan(8);
         BinaryPrimitives.WriteUInt32LittleEndian(header, 0);
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)(typeLen + types.Length));
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)(typeLen + types.Length));
         BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)(StringLength + strings.Length));
         var body = blob.AsSpan(hdrLen);
-        Raw.AsSpan(TypeStart, typeLen).CopyTo(body);
+        raw.Slice(TypeStart, typeLen).CopyTo(body);
         types.CopyTo(body[typeLen..]);
-        Raw.AsSpan(StringStart, StringLength).CopyTo(body[(typeLen + types.Length)..]);
+        raw.Slice(StringStart, StringLength).CopyTo(body[(typeLen + types.Length)..]);
         strings.CopyTo(body[(typeLen + types.Length + StringLength)..]);
-        return Parse(blob, ObjectName, Section);
+        return blob;
     }
 
     /// <summary>A string from the string section (for .BTF.ext records), or null when out of range.</summary>

@@ -35,7 +35,7 @@ internal static class BtfFeatures
         return set;
     }
 
-    private static uint Info(BtfKind kind, int vlen) => ((uint)kind << 24) | (uint)vlen;
+    private static uint Info(BtfKind kind, int vlen) => BtfType.EncodeInfo(kind, vlen);
 
     private static bool Loads(uint[] types)
     {
