@@ -200,7 +200,7 @@ internal static class ExternCollector
                 extraStrings = Encoding.ASCII.GetBytes(DummyVariable + "\0");
                 extraTypes = new byte[16];
                 WriteU32(extraTypes, 0, dummyName);
-                WriteU32(extraTypes, 4, (uint)BtfKind.Variable << 24);
+                WriteU32(extraTypes, 4, BtfType.EncodeInfo(BtfKind.Variable, 0));
                 WriteU32(extraTypes, 8, FirstInt32(btf));
                 WriteU32(extraTypes, 12, VarGlobalAllocated);
             }

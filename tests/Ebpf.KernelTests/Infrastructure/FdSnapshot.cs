@@ -3,6 +3,11 @@ namespace Ebpf.KernelTests.Infrastructure;
 /// <summary>The open descriptors of this process (from /proc/self/fd), for leak checks.</summary>
 public static class FdSnapshot
 {
+    private static readonly string RuntimeDirectory = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
+
+    /// <summary>Every descriptor but two kinds that come and go on their own: this listing's own directory handle, and
+    /// the runtime's assembly files (.dll under the runtime directory or beside the test binary), which it opens while
+    /// loading code. Nothing in Ebpf.Net opens either, so this is still every descriptor the library could leak.</summary>
     public static SortedSet<string> Take()
     {
         var result = new SortedSet<string>(StringComparer.Ordinal);
@@ -11,30 +16,13 @@ public static class FdSnapshot
             try
             {
                 var target = new FileInfo(entry).LinkTarget ?? "?";
-                // The directory handle of this very listing: its number varies between snapshots, it is not a leak.
                 if (target.StartsWith("/proc/", StringComparison.Ordinal) && target.EndsWith("/fd", StringComparison.Ordinal)) continue;
+                if (IsRuntimeAssembly(target)) continue;
                 result.Add($"{System.IO.Path.GetFileName(entry)} -> {target}");
             }
             catch (IOException) { /* closed while listing */ }
         }
         return result;
-    }
-
-    /// <summary>Every descriptor except the runtime's own assembly files (under the .NET runtime directory or beside the
-    /// test binary), which the runtime opens and closes on its own schedule while it loads code; nothing in Ebpf.Net
-    /// opens those, so this is still every descriptor the library could leak.</summary>
-    public static SortedSet<string> TakeExceptRuntimeFiles()
-    {
-        string runtime = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
-        string app = AppContext.BaseDirectory;
-        var all = Take();
-        all.RemoveWhere(e =>
-        {
-            string target = e[(e.IndexOf(" -> ", StringComparison.Ordinal) + 4)..];
-            return (target.StartsWith(runtime, StringComparison.Ordinal) || target.StartsWith(app, StringComparison.Ordinal))
-                && target.EndsWith(".dll", StringComparison.Ordinal); // assemblies only: test objects beside them still count
-        });
-        return all;
     }
 
     /// <summary>Descriptors of BPF and perf objects only (anon inodes), which is what our code creates.</summary>
@@ -44,4 +32,9 @@ public static class FdSnapshot
         all.RemoveWhere(e => !(e.Contains("anon_inode", StringComparison.Ordinal)));
         return all;
     }
+
+    // Assemblies only: the test objects beside them still count.
+    private static bool IsRuntimeAssembly(string target) =>
+        target.EndsWith(".dll", StringComparison.Ordinal)
+        && (target.StartsWith(RuntimeDirectory, StringComparison.Ordinal) || target.StartsWith(AppContext.BaseDirectory, StringComparison.Ordinal));
 }

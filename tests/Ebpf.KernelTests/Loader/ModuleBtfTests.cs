@@ -35,7 +35,7 @@ public sealed class ModuleBtfTests
     {
         KernelGuard.RequireRoot();
         KernelGuard.RequirePath(KernelBtf.DefaultPath, "kernel BTF");
-        var before = FdSnapshot.TakeExceptRuntimeFiles();
+        var before = FdSnapshot.Take();
 
         var names = KernelBtfObjects.KernelNames();
         using (var vmlinux = KernelBtfObjects.OpenModule("vmlinux"))
@@ -44,7 +44,7 @@ public sealed class ModuleBtfTests
 
         Assert.Equal(1, names.Count(n => n == "vmlinux"));
         Assert.Equal(ModuleFilesOnDisk(), names.Where(n => n != "vmlinux").Order(StringComparer.Ordinal));
-        Assert.Equal(before, FdSnapshot.TakeExceptRuntimeFiles());
+        Assert.Equal(before, FdSnapshot.Take());
     }
 
     [Fact]

@@ -34,12 +34,12 @@ public sealed class RingBufferFdTests
     public void An_invalid_size_is_refused_before_any_syscall()
     {
         KernelGuard.RequireRoot();
-        var before = FdSnapshot.TakeExceptRuntimeFiles();
+        var before = FdSnapshot.Take();
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
             BpfMap.Create(new MapSpec { Name = "odd_ring", Type = BpfMapType.RingBuf, MaxEntries = 12288 }));
         Assert.Contains("'odd_ring'", e.Message, StringComparison.Ordinal);
         Assert.Contains("8192 or 16384", e.Message, StringComparison.Ordinal);
-        Assert.Equal(before, FdSnapshot.TakeExceptRuntimeFiles());
+        Assert.Equal(before, FdSnapshot.Take());
     }
 
     [Fact]
@@ -47,10 +47,10 @@ public sealed class RingBufferFdTests
     {
         KernelGuard.RequireRoot();
         using var p = new RingProducer();
-        var before = FdSnapshot.TakeExceptRuntimeFiles();
+        var before = FdSnapshot.Take();
         var rb = new RingBuffer(p.Rb, r => 0);
         rb.Add(p.Rb2, r => 0);
-        Assert.NotEqual(before, FdSnapshot.TakeExceptRuntimeFiles());
+        Assert.NotEqual(before, FdSnapshot.Take());
         int tid = 0, result = -1;
         Exception? error = null;
         var poller = new Thread(() =>
@@ -65,7 +65,7 @@ public sealed class RingBufferFdTests
         Assert.True(poller.Join(TimeSpan.FromSeconds(10)), "Poll did not return after Dispose");
         Assert.Null(error);
         Assert.Equal(0, result);
-        Assert.Equal(before, FdSnapshot.TakeExceptRuntimeFiles());
+        Assert.Equal(before, FdSnapshot.Take());
     }
 
     [Fact]
