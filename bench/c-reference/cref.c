@@ -71,6 +71,7 @@ struct cref {
 	struct perf_buffer *perf;  /* drain perf consumer, from cref_perfbuf_open */
 	struct tally tally;        /* the active consumer's callback context */
 	int64_t producer_gap_ns;   /* stream: producer sleep after each call (0 = none), see cref_stream_pacing */
+	int32_t producer_cpus;     /* stream: pin producers to CPUs 0..producer_cpus-1 (0 = no pinning), see cref_stream_pinning */
 	uint64_t sample_mask;      /* stream: latency sample mask (sample_every - 1) */
 };
 
@@ -553,6 +554,12 @@ struct producer {
 	int64_t gap_ns;
 };
 
+struct cref_producers {
+	atomic_bool stop;
+	int32_t started;
+	struct producer *threads;
+};
+
 static void *produce(void *arg)
 {
 	struct producer *p = arg;
@@ -565,6 +572,86 @@ static void *produce(void *arg)
 			clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL);
 	}
 	return NULL;
+}
+
+int cref_pin_thread(int32_t cpu)
+{
+	cpu_set_t set;
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	if (cpu >= cpus || cpus < 1)
+		return -EINVAL;
+	CPU_ZERO(&set);
+	for (long i = 0; i < cpus; i++)
+		if (cpu < 0 || i == cpu)
+			CPU_SET(i, &set);
+	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+int cref_producers_start(int32_t threads, int64_t gap_ns, int32_t pin_cpus, cref_producers **out)
+{
+	cref_producers *p;
+	int err = 0;
+
+	if (!out || threads < 1 || gap_ns < 0 || pin_cpus < 0 || pin_cpus > sysconf(_SC_NPROCESSORS_CONF))
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->threads = calloc((size_t)threads, sizeof(*p->threads));
+	if (!p->threads) {
+		free(p);
+		return -ENOMEM;
+	}
+	atomic_init(&p->stop, false);
+	for (; p->started < threads; p->started++) {
+		p->threads[p->started].stop = &p->stop;
+		p->threads[p->started].gap_ns = gap_ns;
+		err = -pthread_create(&p->threads[p->started].thread, NULL, produce, &p->threads[p->started]);
+		if (err)
+			break;
+		if (pin_cpus > 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(p->started % pin_cpus, &set);
+			err = -pthread_setaffinity_np(p->threads[p->started].thread, sizeof(set), &set);
+			if (err) {
+				p->started++;
+				break;
+			}
+		}
+	}
+	if (err) {
+		cref_producers_stop(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+int64_t cref_producers_stop(cref_producers *p)
+{
+	int64_t calls = 0;
+
+	if (!p)
+		return 0;
+	atomic_store(&p->stop, true);
+	for (int i = 0; i < p->started; i++) {
+		pthread_join(p->threads[i].thread, NULL);
+		calls += p->threads[i].calls;
+	}
+	free(p->threads);
+	free(p);
+	return calls;
+}
+
+int cref_stream_pinning(cref *h, int32_t producer_cpus)
+{
+	if (!h || producer_cpus < 0 || producer_cpus > sysconf(_SC_NPROCESSORS_CONF))
+		return -EINVAL;
+	h->producer_cpus = producer_cpus;
+	return 0;
 }
 
 int cref_stream_pacing(cref *h, int64_t producer_gap_ns, int64_t latency_sample_every)
@@ -629,10 +716,9 @@ int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t 
 	struct ring_buffer *ring = NULL;
 	struct perf_buffer *pbuf = NULL;
 	struct bpf_link *link = NULL;
-	struct producer *producers = NULL;
-	atomic_bool stop = false;
+	cref_producers *producers = NULL;
 	int64_t emitted0, dropped0, emitted1, dropped1, wall0, cpu0, deadline;
-	int started = 0, err;
+	int err;
 
 	if (!out || duration_ms < 1 || producer_threads < 1 || perf_wakeup_events < 1 ||
 	    (perf && (perf_pages_per_cpu < 1 || (perf_pages_per_cpu & (perf_pages_per_cpu - 1)))))
@@ -661,21 +747,10 @@ int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t 
 		err = -errno;
 		goto out;
 	}
-	producers = calloc((size_t)producer_threads, sizeof(*producers));
-	if (!producers) {
-		err = -ENOMEM;
-		goto out;
-	}
 	wall0 = now_ns(CLOCK_MONOTONIC);
 	cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	deadline = wall0 + (int64_t)duration_ms * 1000000;
-	for (; started < producer_threads; started++) {
-		producers[started].stop = &stop;
-		producers[started].gap_ns = h->producer_gap_ns;
-		err = -pthread_create(&producers[started].thread, NULL, produce, &producers[started]);
-		if (err)
-			break;
-	}
+	err = cref_producers_start(producer_threads, h->producer_gap_ns, h->producer_cpus, &producers);
 	while (!err && now_ns(CLOCK_MONOTONIC) < deadline) {
 		int n = perf ? perf_buffer__poll(pbuf, 100) : ring_buffer__poll(ring, 100);
 
@@ -684,11 +759,8 @@ int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads, int32_t 
 		else if (n < 0 && n != -EINTR)
 			err = n;
 	}
-	atomic_store(&stop, true);
-	for (int i = 0; i < started; i++) {
-		pthread_join(producers[i].thread, NULL);
-		out->producer_calls += producers[i].calls;
-	}
+	out->producer_calls = cref_producers_stop(producers);
+	producers = NULL;
 	/* Detach first so nothing is emitted after the final drain. */
 	bpf_link__destroy(link);
 	link = NULL;
@@ -727,7 +799,7 @@ out:
 	free(h->tally.latencies);
 	h->tally.latencies = NULL;
 	bpf_link__destroy(link);
-	free(producers);
+	cref_producers_stop(producers);
 	ring_buffer__free(ring);
 	perf_buffer__free(pbuf);
 	/* The stream perf buffer took the map slots; give them back to the drain perf buffer if there is one. */

@@ -121,6 +121,21 @@ CREF_API int cref_stream(cref *h, int32_t duration_ms, int32_t producer_threads,
  * Applies to later cref_stream calls on this handle. */
 CREF_API int cref_stream_pacing(cref *h, int64_t producer_gap_ns, int64_t latency_sample_every);
 
+/* Producer threads alone, for a consumer that is not this library's (the C# side of `ebpf bench stream`), so both
+ * consumers face the same load: threads calling getpgid() in a loop, each sleeping gap_ns after every call when
+ * gap_ns > 0 (as in cref_stream_pacing), thread i pinned to CPU i % pin_cpus when pin_cpus > 0.
+ * cref_producers_stop stops and joins them, frees p and returns the calls made. */
+typedef struct cref_producers cref_producers;
+CREF_API int cref_producers_start(int32_t threads, int64_t gap_ns, int32_t pin_cpus, cref_producers **out);
+CREF_API int64_t cref_producers_stop(cref_producers *p);
+
+/* Stream pinning: cref_stream's producers run on CPUs 0..producer_cpus-1 (thread i on CPU i % producer_cpus);
+ * 0 (the default) leaves them to the scheduler. Applies to later cref_stream calls on this handle. */
+CREF_API int cref_stream_pinning(cref *h, int32_t producer_cpus);
+
+/* Pins the calling thread to `cpu`, or lets it run on every CPU when cpu < 0 (the stream consumer's pinning). */
+CREF_API int cref_pin_thread(int32_t cpu);
+
 /* 1 = let libbpf print its debug messages to stderr (default: warnings only). */
 CREF_API void cref_set_verbose(int32_t verbose);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Ebpf.RingBuf;
 
 namespace Ebpf.Cli.Bench;
 
@@ -115,24 +116,35 @@ internal static class BenchCommand
         var wakeupEvery = new Option<int>("--wakeup-every") { Description = "Ring buffer: 0 = adaptive wake-up; N = wake the consumer every Nth record only.", DefaultValueFactory = _ => 0 };
         var perfWakeup = new Option<int>("--perf-wakeup") { Description = "Perf buffer: records per wake-up (wakeup_events).", DefaultValueFactory = _ => 1 };
         var perfPages = new Option<int>("--perf-pages") { Description = "Perf buffer pages per CPU (a power of two).", DefaultValueFactory = _ => 256 };
+        var publish = new Option<int>("--publish-interval") { Description = "C# ring buffer: publish the consumer position every N records (RingBufferOptions.PublishInterval).", DefaultValueFactory = _ => 1 };
+        var waitMode = new Option<RingBufferWaitMode>("--wait-mode") { Description = "C# ring buffer: Notification (the default: wakes on the BPF side's notifications) or DataAvailable (libbpf's level-triggered wait).", DefaultValueFactory = _ => RingBufferWaitMode.Notification };
+        var pin = new Option<bool>("--pin") { Description = "Pin the consumer to the last CPU and the producers to the others (both consumers alike): less run-to-run noise." };
+        var rounds = new Option<int>("--rounds") { Description = "Runs per consumer, C and C# alternating; the summary takes the medians.", DefaultValueFactory = _ => 3 };
         var cref = new Option<string?>("--cref") { Description = "Path of libebpf_cref.so." };
         var command = new Command("stream", "Producers and one consumer for a fixed time: received/s, dropped/s, consumer CPU, latency; C and C#.")
         {
-            json, transport, size, batch, producers, seconds, wakeupEvery, perfWakeup, perfPages, cref,
+            json, transport, size, batch, producers, seconds, wakeupEvery, perfWakeup, perfPages, publish, waitMode, pin, rounds, cref,
         };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(rounds) < 1) throw new ArgumentException("--rounds must be at least 1.");
             CRef.Use(parse.GetValue(cref) ?? CRef.DefaultPath());
             using var obj = new BenchObject();
             var rows = new List<(StreamBenchmark.Settings Settings, StreamResult Result)>();
             string which = parse.GetValue(transport)!;
+            int producerCpus = StreamBenchmark.PinConsumer(parse.GetValue(pin));
             foreach (string t in which == "both" ? BothTransports : [which])
             {
                 var settings = new StreamBenchmark.Settings(t, parse.GetValue(size), parse.GetValue(batch), parse.GetValue(producers),
-                    (int)(parse.GetValue(seconds) * 1000), parse.GetValue(wakeupEvery), parse.GetValue(perfWakeup), parse.GetValue(perfPages));
-                rows.Add((settings, StreamBenchmark.RunC(obj.Path, settings)));
-                rows.Add((settings, StreamBenchmark.RunCSharp(obj.Path, settings)));
+                    (int)(parse.GetValue(seconds) * 1000), parse.GetValue(wakeupEvery), parse.GetValue(perfWakeup), parse.GetValue(perfPages),
+                    PublishInterval: parse.GetValue(publish), ProducerCpus: producerCpus, WaitMode: parse.GetValue(waitMode));
+                for (int round = 0; round < parse.GetValue(rounds); round++)
+                {
+                    rows.Add((settings, StreamBenchmark.RunC(obj.Path, settings)));
+                    rows.Add((settings, StreamBenchmark.RunCSharp(obj.Path, settings)));
+                }
             }
+            if (producerCpus > 0) StreamBenchmark.Unpin();
             if (parse.GetValue(json)) WriteStreamJson(rows);
             else WriteStreamTable(rows);
             return 0;
@@ -147,11 +159,16 @@ internal static class BenchCommand
     private static void WriteStreamTable(List<(StreamBenchmark.Settings Settings, StreamResult Result)> rows)
     {
         Console.WriteLine($"stream: machine {MachineInfo.Current()}");
-        Console.WriteLine($"{"transport",-9} {"consumer",-14} {"notification",-22} {"recv/s",11} {"drop/s",9} {"cpu ns/rec",10} {"lat mean",9} {"p50",8} {"p99",8} {"p99.9",8} {"max",9}");
+        Console.WriteLine($"{"transport",-9} {"consumer",-14} {"notification",-22} {"recv/s",11} {"drop/s",9} {"cpu ns/rec",10} {"rec/wake",8} {"lat mean",9} {"p50",8} {"p99",8} {"p99.9",8} {"max",9}");
         foreach (var (s, r) in rows)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Transport,-9} {r.Consumer,-14} {Notification(s),-22} {r.ReceivedPerSecond,11:F0} {r.DroppedPerSecond,9:F0} {r.CpuNsPerRecord,10:F0} {r.LatencyMeanNs,9:F0} {Show(r.LatencyP50Ns),8} {Show(r.LatencyP99Ns),8} {Show(r.LatencyP999Ns),8} {r.LatencyMaxNs,9}"));
-        Console.WriteLine("latency in ns: consumer CLOCK_MONOTONIC minus bpf_ktime_get_ns() for every 64th record (nearest-rank percentiles, both sides)");
+                $"{s.Transport,-9} {r.Consumer,-14} {Notification(s),-22} {r.ReceivedPerSecond,11:F0} {r.DroppedPerSecond,9:F0} {r.CpuNsPerRecord,10:F0} {r.RecordsPerWakeup,8:F1} {r.LatencyMeanNs,9:F0} {Show(r.LatencyP50Ns),8} {Show(r.LatencyP99Ns),8} {Show(r.LatencyP999Ns),8} {r.LatencyMaxNs,9}"));
+        Console.WriteLine("latency in ns: consumer CLOCK_MONOTONIC minus bpf_ktime_get_ns() for every 64th record (nearest-rank percentiles, both sides);");
+        Console.WriteLine("rec/wake: records per poll that returned records");
+        foreach (var m in StreamSummary.Of(rows))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{m.Transport}: {m.Rounds} rounds, medians of the per-round C#/C ratios: received/s {m.ReceivedRatio:F2} (per round {string.Join(' ', m.ReceivedRatioPerRound.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))}), " +
+                $"CPU per record {m.CpuRatio:F2}, p99 {(m.P99Ratio is { } p ? p.ToString("F2", CultureInfo.InvariantCulture) : "-")}; records per wake-up C {m.CRecordsPerWakeup:F1} C# {m.CSharpRecordsPerWakeup:F1}; drops C {m.CDropped} C# {m.CSharpDropped}"));
     }
 
     private static string Show(long? ns) => ns?.ToString(CultureInfo.InvariantCulture) ?? "-";
@@ -170,6 +187,7 @@ internal static class BenchCommand
             w.WriteString("transport", s.Transport);
             w.WriteString("consumer", r.Consumer);
             w.WriteString("notification", Notification(s));
+            if (s.Transport == "ringbuf" && r.Consumer != StreamBenchmark.CConsumer) w.WriteString("wait_mode", s.WaitMode.ToString());
             w.WriteNumber("record_size", s.RecordSize);
             w.WriteNumber("batch", s.Batch);
             w.WriteNumber("producers", s.Producers);
@@ -179,6 +197,8 @@ internal static class BenchCommand
             w.WriteNumber("lost", r.Lost);
             w.WriteNumber("wall_ns", r.WallNs);
             w.WriteNumber("consumer_cpu_ns", r.ConsumerCpuNs);
+            w.WriteNumber("wakeups", r.Wakeups);
+            w.WriteNumber("producer_calls", r.ProducerCalls);
             w.WriteNumber("jit_compiles_during_run", r.JitCompilesDuringRun);
             w.WriteNumber("received_per_s", Math.Round(r.ReceivedPerSecond));
             w.WriteNumber("dropped_per_s", Math.Round(r.DroppedPerSecond));
@@ -188,6 +208,29 @@ internal static class BenchCommand
             if (r.LatencyP50Ns is { } p50) w.WriteNumber("latency_p50_ns", p50);
             if (r.LatencyP99Ns is { } p99) w.WriteNumber("latency_p99_ns", p99);
             if (r.LatencyP999Ns is { } p999) w.WriteNumber("latency_p999_ns", p999);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("summary");
+        foreach (var m in StreamSummary.Of(rows))
+        {
+            w.WriteStartObject();
+            w.WriteString("transport", m.Transport);
+            w.WriteNumber("rounds", m.Rounds);
+            w.WriteNumber("c_received_per_s", Math.Round(m.CReceivedPerSecond));
+            w.WriteNumber("csharp_received_per_s", Math.Round(m.CSharpReceivedPerSecond));
+            w.WriteNumber("received_ratio", Math.Round(m.ReceivedRatio, 3));
+            w.WriteStartArray("received_ratio_per_round");
+            foreach (double x in m.ReceivedRatioPerRound) w.WriteNumberValue(Math.Round(x, 3));
+            w.WriteEndArray();
+            w.WriteNumber("c_cpu_ns_per_record", Math.Round(m.CCpuNsPerRecord, 1));
+            w.WriteNumber("csharp_cpu_ns_per_record", Math.Round(m.CSharpCpuNsPerRecord, 1));
+            w.WriteNumber("cpu_ratio", Math.Round(m.CpuRatio, 3));
+            w.WriteNumber("c_records_per_wakeup", Math.Round(m.CRecordsPerWakeup, 1));
+            w.WriteNumber("csharp_records_per_wakeup", Math.Round(m.CSharpRecordsPerWakeup, 1));
+            if (m.P99Ratio is { } p99) w.WriteNumber("p99_ratio", Math.Round(p99, 3));
+            w.WriteNumber("c_dropped", m.CDropped);
+            w.WriteNumber("csharp_dropped", m.CSharpDropped);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -206,6 +249,9 @@ internal static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var records = new Option<long>("--records") { Description = "Records per round (a quarter of it for 1024-byte records).", DefaultValueFactory = _ => 1_000_000 };
+        var publish = new Option<int>("--publish-interval") { Description = "C# ring buffer: publish the consumer position every N records (RingBufferOptions.PublishInterval).", DefaultValueFactory = _ => 1 };
+        var waitMode = new Option<RingBufferWaitMode>("--wait-mode") { Description = "C# ring buffer: Notification (the default: wakes on the BPF side's notifications) or DataAvailable (libbpf's level-triggered wait).", DefaultValueFactory = _ => RingBufferWaitMode.Notification };
+        var pin = new Option<bool>("--pin") { Description = "Pin the consumer to the last CPU and the producers to the others (both consumers alike): less run-to-run noise." };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds per consumer (the median is reported).", DefaultValueFactory = _ => 7 };
         var transport = new Option<string>("--transport") { Description = "ringbuf, perf or both.", DefaultValueFactory = _ => "both" };
         transport.AcceptOnlyFromAmong("ringbuf", "perf", "both");

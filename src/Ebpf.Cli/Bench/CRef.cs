@@ -55,6 +55,18 @@ internal static unsafe partial class CRef
     [LibraryImport(Library, EntryPoint = "cref_stream_pacing")]
     internal static partial int StreamPacing(nint handle, long producerGapNs, long latencySampleEvery);
 
+    [LibraryImport(Library, EntryPoint = "cref_producers_start")]
+    internal static partial int ProducersStart(int threads, long gapNs, int pinCpus, out nint producers);
+
+    [LibraryImport(Library, EntryPoint = "cref_stream_pinning")]
+    internal static partial int StreamPinning(nint handle, int producerCpus);
+
+    [LibraryImport(Library, EntryPoint = "cref_pin_thread")]
+    internal static partial int PinThread(int cpu);
+
+    [LibraryImport(Library, EntryPoint = "cref_producers_stop")]
+    internal static partial long ProducersStop(nint producers);
+
     /// <summary><c>struct cref_stream_result</c>: fifteen int64 fields in this order.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StreamResult

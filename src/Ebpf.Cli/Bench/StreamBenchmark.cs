@@ -10,7 +10,8 @@ namespace Ebpf.Cli.Bench;
 /// Stream mode: producer threads call getpgid() for a fixed time; bench_stream (tracepoint sys_enter_getpgid,
 /// filtered to this process) emits a batch of records per call; one consumer polls until the producers stop, then
 /// drains the rest. C (cref_stream: libbpf's ring_buffer__poll / perf_buffer__poll) and C# (RingBuffer / PerfBuffer
-/// Poll) run one after the other with the same settings. Latency: for records whose seq is a multiple of 64, consumer
+/// Poll) run one after the other with the same settings, and with the same producers: the C reference's threads
+/// (cref_producers_start), so only the consumer differs between the two runs. Latency: for records whose seq is a multiple of 64, consumer
 /// CLOCK_MONOTONIC minus the BPF side's bpf_ktime_get_ns() (the same clock), as the C side samples it. Latency mode is
 /// the same run with paced producers (a sleep after every call) and every record sampled.
 /// </summary>
@@ -18,10 +19,29 @@ internal static class StreamBenchmark
 {
     /// <param name="ProducerGapNs">Latency mode: each producer sleeps this long after every call (0 = flat out).</param>
     /// <param name="SampleEvery">Latency of every Nth record per CPU (a power of two; 1 = every record).</param>
+    /// <param name="PublishInterval">C# ring buffer: RingBufferOptions.PublishInterval.</param>
+    /// <param name="WaitMode">C# ring buffer: RingBufferOptions.WaitMode (libbpf's C consumer is always DataAvailable).</param>
+    /// <param name="ProducerCpus">Producers pinned to CPUs 0..N-1 (0 = not pinned); the caller pins the consumer thread.</param>
     internal sealed record Settings(string Transport, int RecordSize, int Batch, int Producers, int DurationMs, int WakeupEvery, int PerfWakeup, int PerfPages,
-        long ProducerGapNs = 0, int SampleEvery = 64);
+        long ProducerGapNs = 0, int SampleEvery = 64, int PublishInterval = 1, int ProducerCpus = 0,
+        RingBufferWaitMode WaitMode = RingBufferWaitMode.Notification);
 
     internal const string CConsumer = "C (libbpf)";
+
+    /// <summary>
+    /// `--pin`: pins the calling (consumer) thread to the last CPU and returns the number of CPUs left for the producers
+    /// (Settings.ProducerCpus); without it, returns 0 (nothing pinned). Undo with <see cref="Unpin"/>.
+    /// </summary>
+    internal static int PinConsumer(bool pin)
+    {
+        if (!pin) return 0;
+        if (Environment.ProcessorCount < 2) throw new ArgumentException("--pin needs at least 2 CPUs (one for the consumer, the others for the producers).");
+        CRef.Check(CRef.PinThread(Environment.ProcessorCount - 1), "cref_pin_thread");
+        return Environment.ProcessorCount - 1;
+    }
+
+    /// <summary>Lets the calling thread run on every CPU again.</summary>
+    internal static void Unpin() => CRef.Check(CRef.PinThread(-1), "cref_pin_thread");
 
     private const int MaxLatencySamples = 1 << 20;
     private const int WarmupMs = 500;
@@ -33,12 +53,13 @@ internal static class StreamBenchmark
         try
         {
             CRef.Check(CRef.StreamPacing(h, s.ProducerGapNs, s.SampleEvery), "cref_stream_pacing");
+            CRef.Check(CRef.StreamPinning(h, s.ProducerCpus), "cref_stream_pinning");
             // An untimed warm-up run first, as on the C# side (there it also lets the JIT reach its final code).
             CRef.Check(CRef.Stream(h, WarmupMs, s.Producers, s.PerfWakeup, s.PerfPages, out _), "cref_stream (warm-up)");
             CRef.Check(CRef.Stream(h, s.DurationMs, s.Producers, s.PerfWakeup, s.PerfPages, out var r), "cref_stream");
             double mean = r.LatencySamples == 0 ? 0 : (double)r.LatencySumNs / r.LatencySamples;
             return new StreamResult(CConsumer, r.Received, r.Emitted, r.Dropped, r.Lost, r.WallNs, r.ConsumerCpuNs,
-                r.LatencySamples, mean, r.LatencyMaxNs, r.LatencyP50Ns, r.LatencyP99Ns, r.LatencyP999Ns);
+                r.LatencySamples, mean, r.LatencyMaxNs, r.LatencyP50Ns, r.LatencyP99Ns, r.LatencyP999Ns, r.Wakeups, r.ProducerCalls);
         }
         finally
         {
@@ -60,26 +81,22 @@ internal static class StreamBenchmark
         using var link = obj.Program("bench_stream").Attach();
 
         var sink = new LatencySink(MaxLatencySamples, (ulong)s.SampleEvery - 1);
-        using var ring = perf ? null : new RingBuffer(obj.Map("rb"), sink.OnRecord);
+        using var ring = perf ? null : new RingBuffer(obj.Map("rb"), sink.OnRecord, new RingBufferOptions { PublishInterval = s.PublishInterval, WaitMode = s.WaitMode });
         ulong lost = 0;
         using var perfBuffer = perf
             ? new PerfBuffer(obj.Map("pb"), s.PerfPages, (_, d) => sink.OnRecord(d), (_, n) => lost += n,
                 new PerfBufferOptions { WakeupEvents = s.PerfWakeup })
             : null;
-        (long Wall, long Cpu) Run(int durationMs)
+        (long Wall, long Cpu, long Wakeups, long ProducerCalls) Run(int durationMs)
         {
-            using var stop = new CancellationTokenSource();
-            var producers = Enumerable.Range(0, s.Producers)
-                .Select(_ => new Thread(() => Produce(s.ProducerGapNs, stop.Token)) { IsBackground = true }).ToList();
             long wallStart = Stopwatch.GetTimestamp();
             long cpuStart = StreamNative.ThreadCpuNs();
-            foreach (var t in producers) t.Start();
-            PollFor(ring, perfBuffer, durationMs);
-            stop.Cancel();
-            foreach (var t in producers) t.Join();
+            CRef.Check(CRef.ProducersStart(s.Producers, s.ProducerGapNs, s.ProducerCpus, out nint producers), "cref_producers_start");
+            long wakeups = PollFor(ring, perfBuffer, durationMs);
+            long calls = CRef.ProducersStop(producers);
             if (perf) perfBuffer!.Consume();
             else ring!.Consume();
-            return ((long)((Stopwatch.GetTimestamp() - wallStart) * (1e9 / Stopwatch.Frequency)), StreamNative.ThreadCpuNs() - cpuStart);
+            return ((long)((Stopwatch.GetTimestamp() - wallStart) * (1e9 / Stopwatch.Frequency)), StreamNative.ThreadCpuNs() - cpuStart, wakeups, calls);
         }
 
         WarmUp(() => Run(WarmupMs));
@@ -87,12 +104,12 @@ internal static class StreamBenchmark
         lost = 0;
         var before = BenchStats.Read(obj);
         long jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
-        var (wall, cpu) = Run(s.DurationMs);
+        var (wall, cpu, wakeups, producerCalls) = Run(s.DurationMs);
         long jitDuring = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
         var after = BenchStats.Read(obj);
         var (mean, max, p50, p99, p999) = sink.Latency();
         return new StreamResult("C# (Ebpf.Net)", sink.Received, (long)(after.Emitted - before.Emitted), (long)(after.Dropped - before.Dropped),
-            (long)lost, wall, cpu, sink.Samples, mean, max, p50, p99, p999, jitDuring);
+            (long)lost, wall, cpu, sink.Samples, mean, max, p50, p99, p999, wakeups, producerCalls, jitDuring);
     }
 
     /// <summary>
@@ -102,25 +119,16 @@ internal static class StreamBenchmark
     /// poll loop; see docs/benchmarks.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PollFor(RingBuffer? ring, PerfBuffer? perf, int durationMs)
+    private static long PollFor(RingBuffer? ring, PerfBuffer? perf, int durationMs)
     {
         long end = Stopwatch.GetTimestamp() + durationMs * Stopwatch.Frequency / 1000;
+        long wakeups = 0;
         while (Stopwatch.GetTimestamp() < end)
         {
-            if (perf is not null) perf.Poll(100);
-            else ring!.Poll(100);
+            int n = perf is not null ? perf.Poll(100) : ring!.Poll(100);
+            if (n > 0) wakeups++;
         }
-    }
-
-    /// <summary>A producer thread: getpgid() in a loop, with an optional sleep after each call (latency mode).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Produce(long gapNs, CancellationToken stop)
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            _ = StreamNative.GetPgid(0);
-            if (gapNs > 0) StreamNative.SleepNs(gapNs);
-        }
+        return wakeups;
     }
 
     /// <summary>

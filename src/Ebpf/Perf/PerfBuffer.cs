@@ -35,7 +35,6 @@ public sealed class PerfBuffer : IDisposable
     private readonly ReaderGate _gate;
     private readonly PerfSampleHandler _onSample;
     private readonly PerfLostHandler? _onLost;
-    private int _reading;
 
     /// <summary>Opens one perf buffer per CPU for <paramref name="map"/> and stores each event in the map at key = CPU.</summary>
     /// <param name="map">A <see cref="BpfMapType.PerfEventArray"/> map. A duplicate of its descriptor is kept (the kernel
@@ -332,11 +331,10 @@ public sealed class PerfBuffer : IDisposable
     /// </summary>
     internal bool PollForStream(PerfSampleHandler onSample, PerfDrainStop stop, CancellationToken cancellationToken)
     {
-        if (!_gate.TryEnter()) return false;
-        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        switch (_gate.TryEnterConsumer())
         {
-            _gate.Exit();
-            throw Busy();
+            case ConsumerEntry.Closed: return false;
+            case ConsumerEntry.Busy: throw Busy();
         }
         try
         {
@@ -501,11 +499,10 @@ public sealed class PerfBuffer : IDisposable
 
     private void EnterReader()
     {
-        _gate.Enter(this);
-        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        switch (_gate.TryEnterConsumer())
         {
-            _gate.Exit();
-            throw Busy();
+            case ConsumerEntry.Closed: throw new ObjectDisposedException(GetType().Name);
+            case ConsumerEntry.Busy: throw Busy();
         }
     }
 
@@ -513,11 +510,7 @@ public sealed class PerfBuffer : IDisposable
         $"Perf buffer of map '{_mapName}' is already being read (by another thread, a running ReadAllAsync stream, or the handler " +
         "that is calling): Poll, Consume, ConsumeBuffer and ReadAllAsync take turns, one reader at a time.");
 
-    private void ExitReader()
-    {
-        Volatile.Write(ref _reading, 0);
-        _gate.Exit();
-    }
+    private void ExitReader() => _gate.ExitConsumer();
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_gate.IsClosed, this);
 

@@ -209,7 +209,7 @@ internal sealed unsafe class PerfRing
             if (rawSize > recordSize - SampleRawOffset) break;
             byte* next = p + recordSize;
             _resumePointer = next; // consumed even if the handler throws
-            Prefetch.RecordsAfter(next, recordSize);
+            Prefetch.RecordsAfter(next, recordSize, end);
             handled++;
             handler.OnSample(Cpu, MemoryMarshal.CreateReadOnlySpan(ref p[SampleRawOffset], (int)rawSize));
             p = next;

@@ -97,6 +97,13 @@ public sealed unsafe class Ring
 
     internal RingBufferHandler Handler { get; }
 
+    /// <summary>
+    /// The last walk stopped before catching up (a handler's stop value or exception, a record limit, Dispose), or epoll
+    /// reported this ring and it has not been walked since: records may be waiting that no notification will announce
+    /// (an edge-triggered registration reports a ring once per wake-up). Read and written by the one consumer only.
+    /// </summary>
+    internal bool MayHoldUnread { get; set; }
+
     internal SafeFd? MapHandle => _mapFd;
 
     /// <summary>The map's name.</summary>
@@ -238,8 +245,18 @@ public sealed unsafe class Ring
                     uint len = Volatile.Read(ref *(uint*)p);
                     if (RingRecordHeader.IsBusy(len))
                     {
+                        // Reserved, not committed yet. Publish up to it, then look again behind a full fence: the
+                        // kernel's commit clears BUSY (xchg) and then reads consumer_pos to decide whether to wake us,
+                        // so either it sees us waiting at this record and wakes us, or we see the record committed.
                         cons = positionAtPointer + (ulong)p;
-                        goto Done;
+                        Volatile.Write(ref *consumerPos, cons);
+                        Interlocked.MemoryBarrier();
+                        len = Volatile.Read(ref *(uint*)p);
+                        if (RingRecordHeader.IsBusy(len))
+                        {
+                            MayHoldUnread = false;
+                            goto Done;
+                        }
                     }
                     ulong footprint = RingRecordHeader.Footprint(len);
                     // Bound the length before using it: a corrupt header must not send the span outside the mapping.
@@ -250,7 +267,7 @@ public sealed unsafe class Ring
                         throw CorruptRecord(positionAtPointer + (ulong)p, len, (ulong)(end - p));
                     }
                     byte* next = p + footprint;
-                    Prefetch.RecordsAfter(next, footprint);
+                    Prefetch.RecordsAfter(next, footprint, end);
                     if (!RingRecordHeader.IsDiscarded(len))
                     {
                         budget--;
@@ -263,6 +280,7 @@ public sealed unsafe class Ring
                         {
                             stop = result;
                             cons = positionAtPointer + (ulong)next;
+                            MayHoldUnread = true;
                             goto Done;
                         }
                     }
@@ -280,6 +298,7 @@ public sealed unsafe class Ring
                     if (budget == 0 || gate.IsClosed)
                     {
                         cons = positionAtPointer + (ulong)p;
+                        MayHoldUnread = true;
                         goto Done;
                     }
                 }
@@ -291,7 +310,11 @@ public sealed unsafe class Ring
                 // commit racing with this check can see our old position and skip the wake-up while we see its old
                 // producer_pos and go to sleep (the lost wake-up of aya#1598).
                 Interlocked.MemoryBarrier();
-                if (Volatile.Read(ref *producerPos) == cons) break;
+                if (Volatile.Read(ref *producerPos) == cons)
+                {
+                    MayHoldUnread = false;
+                    break;
+                }
             }
         Done:
             // Records handed out are consumed, also when a handler stopped (libbpf does the same).
@@ -302,6 +325,7 @@ public sealed unsafe class Ring
             // A handler threw, or the ring is corrupt: what was handed out, including the throwing handler's record, is
             // consumed. Discarded records seen meanwhile are left to be skipped (and counted) again.
             Volatile.Write(ref *_consumerPos, _resumePosition);
+            MayHoldUnread = true;
             AddCounts(max - _resumeBudget, 0);
             throw;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ebpf.Internal;
 using Ebpf.Internal.Unix;
 using Ebpf.Streaming;
@@ -40,7 +41,6 @@ public sealed class RingBuffer : IDisposable
     private readonly Lock _addLock = new();
     private Ring[] _rings = [];
     private IReadOnlyList<Ring> _ringsView = Array.AsReadOnly(Array.Empty<Ring>());
-    private int _consuming;
 
     /// <summary>Maps <paramref name="map"/> and prepares to read it with <paramref name="handler"/> (libbpf <c>ring_buffer__new</c>).</summary>
     /// <exception cref="ArgumentException"><paramref name="map"/> is not a ring buffer map.</exception>
@@ -95,8 +95,10 @@ public sealed class RingBuffer : IDisposable
                 var rings = _rings;
                 try
                 {
-                    // Level-triggered: a ring that still holds records is reported again on the next wait.
-                    _epoll.Add(ring.MapHandle!, (ulong)rings.Length);
+                    // Edge-triggered (Notification): reported once per BPF-side wake-up; a ring a stopped drain left
+                    // with records is remembered by the ring itself (Ring.MayHoldUnread). Level-triggered
+                    // (DataAvailable): reported on every wait while it holds data.
+                    _epoll.Add(ring.MapHandle!, (ulong)rings.Length, edgeTriggered: _options.WaitMode == RingBufferWaitMode.Notification);
                 }
                 catch
                 {
@@ -259,10 +261,16 @@ public sealed class RingBuffer : IDisposable
     /// <summary>
     /// The wait loop; the caller has entered. Returns records consumed (as a long), or the stop value, or 0 on timeout
     /// or Dispose. A wake-up with nothing to read (a stale cancellation wake, EINTR, a ring holding only discarded or
-    /// not-yet-committed records) waits again for the rest of the time.
+    /// not-yet-committed records) waits again for the rest of the time. Rings that an earlier drain left with records
+    /// (a handler stopped it, ConsumeN's limit) are read first, without waiting: in Notification mode epoll will not
+    /// report them again.
     /// </summary>
+    [SkipLocalsInit] // the kernel fills the events it reports; the rest of the buffer is never read
     private long PollEntered(RingBufferHandler? handler, int timeoutMs, CancellationToken ct)
     {
+        long leftOver = DrainRings(handler, onlyLeftOver: true, out int leftOverStop);
+        if (leftOverStop != 0) return leftOverStop;
+        if (leftOver > 0 || _gate.IsClosed) return leftOver;
         using var registration = ct.CanBeCanceled ? ct.UnsafeRegister(static s => ((Epoll)s!).Wake(), _epoll) : default;
         long start = timeoutMs > 0 ? Environment.TickCount64 : 0;
         Span<EpollEvent> events = stackalloc EpollEvent[MaxEventsPerWait];
@@ -273,6 +281,11 @@ public sealed class RingBuffer : IDisposable
             var rings = Volatile.Read(ref _rings);
             long total = 0;
             bool woken = false;
+            // Reported rings are marked first, so that one a handler's stop keeps from being read is read next time.
+            for (int i = 0; i < ready; i++)
+            {
+                if (events[i].Data < (ulong)rings.Length) rings[(int)events[i].Data].MayHoldUnread = true;
+            }
             for (int i = 0; i < ready; i++)
             {
                 ulong token = events[i].Data;
@@ -290,23 +303,27 @@ public sealed class RingBuffer : IDisposable
             if (woken) _epoll.ResetWake();
             if (total > 0 || _gate.IsClosed) return total;
             ct.ThrowIfCancellationRequested();
-            if (remaining == 0) return DrainUnnotified(handler);
+            if (remaining == 0)
+            {
+                // On timeout: records committed with BPF_RB_NO_WAKEUP (or after a discarded record, which suppresses
+                // the adaptive wake-up) never make epoll report their ring, so drain every ring before reporting
+                // "nothing" (cilium/ebpf drains on its deadline too). Two position loads per ring when there is nothing.
+                long unnotified = DrainRings(handler, onlyLeftOver: false, out int stop);
+                return stop != 0 ? stop : unnotified;
+            }
         }
     }
 
-    /// <summary>
-    /// On timeout: records committed with BPF_RB_NO_WAKEUP (or after a discarded record, which suppresses the adaptive
-    /// wake-up) never make epoll report their ring, so drain every ring before reporting "nothing" (cilium/ebpf drains on
-    /// its deadline too). Costs two position loads per ring when there is nothing.
-    /// </summary>
-    private long DrainUnnotified(RingBufferHandler? handler)
+    /// <summary>Drains every ring, or (<paramref name="onlyLeftOver"/>) those an earlier drain left with records, without waiting.</summary>
+    private long DrainRings(RingBufferHandler? handler, bool onlyLeftOver, out int stop)
     {
+        stop = 0;
         long total = 0;
         foreach (var ring in Volatile.Read(ref _rings))
         {
-            total += ring.Drain(handler ?? ring.Handler, long.MaxValue, out int stop);
-            if (stop != 0) return stop;
-            if (_gate.IsClosed) break;
+            if (onlyLeftOver && !ring.MayHoldUnread) continue;
+            total += ring.Drain(handler ?? ring.Handler, long.MaxValue, out stop);
+            if (stop != 0 || _gate.IsClosed) break;
         }
         return total;
     }
@@ -317,42 +334,33 @@ public sealed class RingBuffer : IDisposable
         var handler = new RingBufferHandler(sink);
         return ct =>
         {
-            if (!_gate.TryEnter()) return false;
+            switch (_gate.TryEnterConsumer())
+            {
+                case ConsumerEntry.Closed: return false;
+                case ConsumerEntry.Busy: throw Busy();
+            }
             try
             {
-                if (Interlocked.Exchange(ref _consuming, 1) != 0) throw Busy();
-                try
-                {
-                    PollEntered(handler, -1, ct);
-                }
-                finally
-                {
-                    Volatile.Write(ref _consuming, 0);
-                }
+                PollEntered(handler, -1, ct);
                 return !_gate.IsClosed;
             }
             finally
             {
-                _gate.Exit();
+                _gate.ExitConsumer();
             }
         };
     }
 
     private void EnterConsumer()
     {
-        _gate.Enter(this);
-        if (Interlocked.Exchange(ref _consuming, 1) != 0)
+        switch (_gate.TryEnterConsumer())
         {
-            _gate.Exit();
-            throw Busy();
+            case ConsumerEntry.Closed: throw new ObjectDisposedException(GetType().Name);
+            case ConsumerEntry.Busy: throw Busy();
         }
     }
 
-    private void ExitConsumer()
-    {
-        Volatile.Write(ref _consuming, 0);
-        _gate.Exit();
-    }
+    private void ExitConsumer() => _gate.ExitConsumer();
 
     private InvalidOperationException Busy() => new(
         $"{Describe()} is already being consumed (by another thread, a running ReadAllAsync stream, or the handler that is calling). " +

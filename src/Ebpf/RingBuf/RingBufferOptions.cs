@@ -13,9 +13,21 @@ public sealed class RingBufferOptions
     /// </summary>
     public int PublishInterval { get; init; } = 1;
 
+    /// <summary>
+    /// What wakes a waiting Poll. <see cref="RingBufferWaitMode.Notification"/>, the default, honours the BPF side's
+    /// choice of when to notify (<c>BPF_RB_NO_WAKEUP</c>, <c>BPF_RB_FORCE_WAKEUP</c>, the adaptive wake-up);
+    /// <see cref="RingBufferWaitMode.DataAvailable"/> returns whenever unread data is there, as libbpf does. The two
+    /// differ only for programs that suppress notifications. A caller that waits on <see cref="RingBuffer.EpollFd"/>
+    /// itself in Notification mode must drain completely (Consume until it returns 0) before waiting again: a ring left
+    /// with records after a handler stopped is not reported again until the next notification.
+    /// </summary>
+    public RingBufferWaitMode WaitMode { get; init; } = RingBufferWaitMode.Notification;
+
     internal void Validate()
     {
         if (PublishInterval < 1)
             throw new ArgumentOutOfRangeException(nameof(PublishInterval), PublishInterval, "RingBufferOptions.PublishInterval must be at least 1.");
+        if (!Enum.IsDefined(WaitMode))
+            throw new ArgumentOutOfRangeException(nameof(WaitMode), WaitMode, "RingBufferOptions.WaitMode must be Notification or DataAvailable.");
     }
 }

@@ -33,20 +33,38 @@ public sealed class BenchPlumbingTests
     public void A_short_stream_run_reports_c_and_csharp_for_both_transports()
     {
         KernelGuard.RequireRoot();
-        using var tool = new ToolProcess("bench", "stream", "--json", "--seconds", "0.3", "--cref", CReferencePath());
-        tool.WaitUntil(() => tool.HasExited, TimeSpan.FromSeconds(120), "the bench to finish");
+        using var tool = new ToolProcess("bench", "stream", "--json", "--seconds", "0.3", "--rounds", "2", "--cref", CReferencePath());
+        tool.WaitUntil(() => tool.HasExited, TimeSpan.FromSeconds(180), "the bench to finish");
         Assert.True(tool.ExitCode == 0, $"exit {tool.ExitCode}\n{tool.Stderr}");
         using var doc = JsonDocument.Parse(string.Join('\n', tool.StdoutLines));
         var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
-        Assert.Equal(4, results.Count);
-        Assert.Equal(["ringbuf", "ringbuf", "perf", "perf"], results.Select(r => r.GetProperty("transport").GetString()));
+        Assert.Equal(["ringbuf", "ringbuf", "ringbuf", "ringbuf", "perf", "perf", "perf", "perf"], results.Select(r => r.GetProperty("transport").GetString()));
+        Assert.Equal(["C (libbpf)", "C# (Ebpf.Net)", "C (libbpf)", "C# (Ebpf.Net)"], results.Take(4).Select(r => r.GetProperty("consumer").GetString()));
         foreach (var r in results)
         {
             // Every record the BPF side emitted during the run was received: nothing lost without being counted.
             Assert.True(r.GetProperty("received").GetInt64() > 0, r.ToString());
             Assert.Equal(r.GetProperty("emitted").GetInt64(), r.GetProperty("received").GetInt64());
             Assert.True(r.GetProperty("consumer_cpu_ns").GetInt64() > 0);
+            // The same producer threads on both sides, and a consumer that woke with records at least once.
+            Assert.True(r.GetProperty("producer_calls").GetInt64() > 0, r.ToString());
+            long wakeups = r.GetProperty("wakeups").GetInt64();
+            Assert.True(wakeups > 0 && wakeups <= r.GetProperty("received").GetInt64(), r.ToString());
             Assert.False(string.IsNullOrEmpty(r.GetProperty("notification").GetString()));
+        }
+        // The summary's medians of two rounds are the means of the two runs; its ratio is the mean of the rounds' ratios.
+        var summary = doc.RootElement.GetProperty("summary").EnumerateArray().ToList();
+        Assert.Equal(["ringbuf", "perf"], summary.Select(m => m.GetProperty("transport").GetString()));
+        for (int t = 0; t < 2; t++)
+        {
+            double PerSecond(int i) => results[4 * t + i].GetProperty("received_per_s").GetDouble();
+            var m = summary[t];
+            Assert.Equal(2, m.GetProperty("rounds").GetInt32());
+            Assert.Equal((PerSecond(0) + PerSecond(2)) / 2, m.GetProperty("c_received_per_s").GetDouble(), 1.0);
+            Assert.Equal((PerSecond(1) + PerSecond(3)) / 2, m.GetProperty("csharp_received_per_s").GetDouble(), 1.0);
+            Assert.Equal((PerSecond(1) / PerSecond(0) + PerSecond(3) / PerSecond(2)) / 2, m.GetProperty("received_ratio").GetDouble(), 0.002);
+            Assert.Equal([PerSecond(1) / PerSecond(0), PerSecond(3) / PerSecond(2)],
+                m.GetProperty("received_ratio_per_round").EnumerateArray().Select(x => x.GetDouble()), (x, y) => Math.Abs(x - y) < 0.002);
         }
     }
 
@@ -54,7 +72,7 @@ public sealed class BenchPlumbingTests
     public void A_short_latency_run_times_every_record_for_c_and_csharp_on_both_transports()
     {
         KernelGuard.RequireRoot();
-        using var tool = new ToolProcess("bench", "latency", "--json", "--seconds", "0.3", "--gap-us", "200", "--cref", CReferencePath());
+        using var tool = new ToolProcess("bench", "latency", "--json", "--seconds", "0.3", "--gap-us", "200", "--rounds", "1", "--pin", "--cref", CReferencePath());
         tool.WaitUntil(() => tool.HasExited, TimeSpan.FromSeconds(120), "the bench to finish");
         Assert.True(tool.ExitCode == 0, $"exit {tool.ExitCode}\n{tool.Stderr}");
         using var doc = JsonDocument.Parse(string.Join('\n', tool.StdoutLines));
@@ -72,7 +90,11 @@ public sealed class BenchPlumbingTests
             Assert.True(p50 > 0 && p50 <= p99 && p99 <= r.GetProperty("latency_p999_ns").GetInt64() && r.GetProperty("latency_p999_ns").GetInt64() <= r.GetProperty("latency_max_ns").GetInt64(), r.ToString());
         }
         Assert.False(results[0].TryGetProperty("p99_ratio_vs_c", out _));
-        Assert.True(results[1].GetProperty("p99_ratio_vs_c").GetDouble() > 0);
+        Assert.Equal(results[1].GetProperty("latency_p99_ns").GetDouble() / results[0].GetProperty("latency_p99_ns").GetDouble(),
+            results[1].GetProperty("p99_ratio_vs_c").GetDouble(), 0.002);
+        var summary = doc.RootElement.GetProperty("summary").EnumerateArray().ToList();
+        Assert.Equal(["ringbuf", "perf"], summary.Select(m => m.GetProperty("transport").GetString()));
+        Assert.Equal(results[3].GetProperty("p99_ratio_vs_c").GetDouble(), summary[1].GetProperty("p99_ratio").GetDouble(), 0.002);
     }
 
     [Fact]
