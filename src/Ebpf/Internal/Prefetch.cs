@@ -18,13 +18,15 @@ internal static class Prefetch
 
     /// <summary>
     /// Hints the cache line <see cref="RecordsAhead"/> records of <paramref name="recordSize"/> bytes past
-    /// <paramref name="next"/>, if that is before <paramref name="published"/> (the end of the published bytes).
+    /// <paramref name="next"/>, if that is before <paramref name="published"/> (the end of the published bytes);
+    /// otherwise <paramref name="current"/>'s line, which the walk has just read (a no-op hint, and no branch).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe void RecordsAfter(byte* next, ulong recordSize, byte* published)
+    internal static unsafe void RecordsAfter(byte* current, byte* next, ulong recordSize, byte* published)
     {
         byte* ahead = next + recordSize * RecordsAhead;
+        ahead = ahead < published ? ahead : current; // a cmov, not a branch
         // SAFETY: a prefetch never faults and reads nothing into the program: the address may lie past the mapping.
-        if (Sse.IsSupported && ahead < published) Sse.Prefetch0(ahead);
+        if (Sse.IsSupported) Sse.Prefetch0(ahead);
     }
 }

@@ -201,15 +201,16 @@ internal sealed unsafe class PerfRing
             // SAFETY: p is 8-aligned and below end, end is at most the (8-aligned) end of the data area: the 8-byte
             // header is inside it (the kernel never splits a header across the end: records are 8-byte aligned).
             uint recordSize = *(ushort*)(p + 6);
-            if (*(uint*)p != PERF_RECORD_SAMPLE || recordSize < SampleRawOffset + 4 || (recordSize & 7) != 0 || recordSize > (ulong)(end - p))
+            // next > end says recordSize > end - p with one instruction fewer (no overflow: recordSize < 2^16).
+            byte* next = p + recordSize;
+            if (*(uint*)p != PERF_RECORD_SAMPLE || recordSize < SampleRawOffset + 4 || (recordSize & 7) != 0 || next > end)
                 break;
             // SAFETY: the record [p, p + recordSize) lies inside the run, and its u32 raw size at +8 with it. Space
             // before data_tail is never rewritten by the kernel, so it stays stable until we publish the new tail.
             uint rawSize = *(uint*)(p + HeaderSize);
             if (rawSize > recordSize - SampleRawOffset) break;
-            byte* next = p + recordSize;
             _resumePointer = next; // consumed even if the handler throws
-            Prefetch.RecordsAfter(next, recordSize, end);
+            Prefetch.RecordsAfter(p, next, recordSize, end);
             handled++;
             handler.OnSample(Cpu, MemoryMarshal.CreateReadOnlySpan(ref p[SampleRawOffset], (int)rawSize));
             p = next;

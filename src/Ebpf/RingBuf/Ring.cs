@@ -260,14 +260,15 @@ public sealed unsafe class Ring
                     }
                     ulong footprint = RingRecordHeader.Footprint(len);
                     // Bound the length before using it: a corrupt header must not send the span outside the mapping.
-                    // end - p <= Size, so this also bounds it by the ring.
-                    if (footprint > (ulong)(end - p))
+                    // end - p <= Size, so this also bounds it by the ring. (next > end is footprint > end - p, one
+                    // instruction fewer; footprint < 2^32 cannot overflow the pointer.)
+                    byte* next = p + footprint;
+                    if (next > end)
                     {
                         _resumePosition = positionAtPointer + (ulong)p; // the records before it are consumed, not this one
                         throw CorruptRecord(positionAtPointer + (ulong)p, len, (ulong)(end - p));
                     }
-                    byte* next = p + footprint;
-                    Prefetch.RecordsAfter(next, footprint, end);
+                    Prefetch.RecordsAfter(p, next, footprint, end);
                     if (!RingRecordHeader.IsDiscarded(len))
                     {
                         budget--;
