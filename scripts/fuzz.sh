@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the object parsers with AFL++ and SharpFuzz (tests/Ebpf.Fuzz).
-#   scripts/fuzz.sh TARGET [SECONDS]   fuzz TARGET (elf | btf | btfext) for SECONDS (default 60)
-#   scripts/fuzz.sh seeds              rewrite tests/Ebpf.Fuzz/corpus/{elf,btf,btfext}/ from the committed objects and
+#   scripts/fuzz.sh TARGET [SECONDS]   fuzz TARGET (elf | btf | btfext | symbols) for SECONDS (default 60); symbols is the
+#                                      uprobe ELF symbol reader (native executables, not BPF objects)
+#   scripts/fuzz.sh seeds              rewrite tests/Ebpf.Fuzz/corpus/{elf,btf,btfext,symbols}/ from the committed objects and
 #                                      the crafted inputs (keeps other regression inputs, named crash-*)
 # Installs afl++ (apt, needs root) and the SharpFuzz instrumenter (dotnet tool, into artifacts/fuzz/tools) when they
 # are missing; builds tests/Ebpf.Fuzz in Release; instruments a copy of Ebpf.dll in artifacts/fuzz/TARGET/bin; runs
@@ -16,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 corpus=tests/Ebpf.Fuzz/corpus
 sharpfuzz_version=2.3.0
 
-usage() { echo "usage: scripts/fuzz.sh {elf|btf|btfext} [SECONDS] | scripts/fuzz.sh seeds" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh {elf|btf|btfext|symbols} [SECONDS] | scripts/fuzz.sh seeds" >&2; exit 2; }
 
 # --- seeds: the committed objects up to 10 KB, their .BTF and .BTF/.BTF.ext pairs, and crafted inputs (tests/Ebpf.Fuzz/Seeds.cs).
 seeds() {
@@ -27,7 +28,7 @@ seeds() {
 [ $# -ge 1 ] || usage
 case "$1" in
   seeds) seeds; exit 0 ;;
-  elf|btf|btfext) target=$1 ;;
+  elf|btf|btfext|symbols) target=$1 ;;
   *) usage ;;
 esac
 seconds=${2:-60}

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Text;
 using Ebpf.Btf;
 
 namespace Ebpf.Fuzz;
@@ -19,6 +21,61 @@ internal static class CraftedInputs
         yield return ("btfext", "crafted-core-kinds.btfext", BtfExtInput.Pair(btf, ext));
         yield return ("btfext", "crash-core-offset-overflow.btfext", CoreOffsetOverflow());
         yield return ("btfext", "crash-core-anonymous-member-blowup.btfext", CoreAnonymousMemberBlowup());
+        yield return ("symbols", "crafted-dynsym.so", ExecutableImage());
+    }
+
+    /// <summary>A minimal ET_DYN image: one executable PT_LOAD (vaddr 0x401000 at file offset 0x1000), a data PT_LOAD,
+    /// and a .dynsym with my_func (0x401234), a data object and an undefined symbol; no section names.</summary>
+    internal static byte[] ExecutableImage()
+    {
+        var elf = new byte[512];
+        var s = elf.AsSpan();
+        const int Symbols = 208, Headers = 320;
+        s[0] = 0x7f; s[1] = (byte)'E'; s[2] = (byte)'L'; s[3] = (byte)'F'; s[4] = 2; s[5] = 1; s[6] = 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(s[16..], 3); // ET_DYN
+        BinaryPrimitives.WriteUInt16LittleEndian(s[18..], 62);
+        BinaryPrimitives.WriteUInt64LittleEndian(s[32..], 64); // phoff
+        BinaryPrimitives.WriteUInt64LittleEndian(s[40..], Headers); // shoff
+        BinaryPrimitives.WriteUInt16LittleEndian(s[54..], 56);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[56..], 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[58..], 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[60..], 3);
+        void Phdr(int at, uint flags, ulong offset, ulong vaddr, ulong size)
+        {
+            var p = elf.AsSpan(at);
+            BinaryPrimitives.WriteUInt32LittleEndian(p, 1);
+            BinaryPrimitives.WriteUInt32LittleEndian(p[4..], flags);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[8..], offset);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[16..], vaddr);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[32..], size);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[40..], size);
+        }
+        Phdr(64, 5, 0x1000, 0x401000, 0x1000);
+        Phdr(120, 6, 0x3000, 0x403000, 0x100);
+        byte[] strings = Encoding.ASCII.GetBytes("\0my_func\0my_data\0imported\0");
+        strings.CopyTo(s[176..]);
+        void Sym(int index, uint name, byte info, ushort shndx, ulong value)
+        {
+            var y = elf.AsSpan(Symbols + index * 24);
+            BinaryPrimitives.WriteUInt32LittleEndian(y, name);
+            y[4] = info;
+            BinaryPrimitives.WriteUInt16LittleEndian(y[6..], shndx);
+            BinaryPrimitives.WriteUInt64LittleEndian(y[8..], value);
+        }
+        Sym(1, 1, 0x12, 1, 0x401234);
+        Sym(2, 9, 0x11, 1, 0x403010);
+        Sym(3, 17, 0x12, 0, 0); // undefined (imported): skipped
+        void Shdr(int index, uint type, ulong offset, ulong size, uint link)
+        {
+            var h = elf.AsSpan(Headers + index * 64);
+            BinaryPrimitives.WriteUInt32LittleEndian(h[4..], type);
+            BinaryPrimitives.WriteUInt64LittleEndian(h[24..], offset);
+            BinaryPrimitives.WriteUInt64LittleEndian(h[32..], size);
+            BinaryPrimitives.WriteUInt32LittleEndian(h[40..], link);
+        }
+        Shdr(1, 3, 176, (ulong)strings.Length, 0);
+        Shdr(2, 11, Symbols, 4 * 24, 1);
+        return elf;
     }
 
     /// <summary>Ints, an int[3][4], an anonymous union, a kind_flag bitfield struct, a struct and its ___v2 flavour,

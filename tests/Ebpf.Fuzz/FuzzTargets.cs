@@ -15,7 +15,7 @@ internal static class FuzzTargets
     /// header field.</summary>
     internal const long AllocationBudget = 1L << 30;
 
-    internal static IReadOnlyList<string> Names { get; } = ["elf", "btf", "btfext"];
+    internal static IReadOnlyList<string> Names { get; } = ["elf", "btf", "btfext", "symbols"];
 
     /// <summary>Runs <paramref name="input"/> through <paramref name="target"/>.</summary>
     /// <exception cref="ArgumentException">No such target.</exception>
@@ -31,6 +31,7 @@ internal static class FuzzTargets
                 "elf" => ElfTarget.Run(input),
                 "btf" => BtfTarget.Run(input),
                 "btfext" => BtfExtTarget.Run(input),
+                "symbols" => SymbolsTarget.Run(input),
                 _ => throw new ArgumentException($"unknown fuzz target '{target}' (targets: {string.Join(", ", Names)}).", nameof(target)),
             };
         }

@@ -143,8 +143,27 @@ internal sealed class ElfFile
                 throw Error(name, $"size {r.Size} is too large.");
             sections[i] = new ElfSection(i, name, r.Type, r.Flags, r.Size, r.Link, r.Info, r.EntrySize, data);
         }
+        RefuseOverlappingContents(sections, span.Length);
         Sections = sections;
         Symbols = ReadSymbols(sections);
+    }
+
+    /// <summary>
+    /// The sections of a well-formed object occupy separate bytes of the file, so their sizes add up to at most its
+    /// length. More means sections share bytes: harmless to read, but every section the loader copies (programs,
+    /// global data) would be copied again, and a few kilobytes of headers pointing at one large range could make it
+    /// allocate gigabytes. Checked once all sections are known to lie inside the file.
+    /// </summary>
+    private void RefuseOverlappingContents(ElfSection[] sections, int fileLength)
+    {
+        ulong total = 0;
+        foreach (var section in sections)
+        {
+            total += (ulong)section.Data.Length; // each at most fileLength: no overflow over 65,535 sections
+            if (total > (ulong)fileLength)
+                throw Error(section.Name,
+                    $"the section contents add up to more than the {fileLength}-byte file by this section: sections share file bytes, which a compiler never emits. The file is corrupt.");
+        }
     }
 
     private ReadOnlyMemory<byte> SectionData(RawSection r, string name)

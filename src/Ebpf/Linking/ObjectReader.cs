@@ -9,7 +9,10 @@ namespace Ebpf.Linking;
 /// <summary>Turns a BPF ELF object into the plain data of a <see cref="BpfObjectSpec"/>: maps, programs, variables.</summary>
 internal static class ObjectReader
 {
-    /// <summary>Largest .bss-style (no file bytes) section accepted: guards the zero-filled initial value against absurd header sizes.</summary>
+    /// <summary>
+    /// Most bytes of .bss-style (no file bytes) global data accepted per object, all such sections together: guards the
+    /// zero-filled initial values against absurd header sizes (the kernel refuses an array map value over 4 MiB anyway).
+    /// </summary>
     internal const ulong MaxZeroFilledSection = 256UL << 20;
 
     internal sealed record Result(string License, Dictionary<string, MapSpec> Maps, Dictionary<string, ProgramSpec> Programs,
@@ -127,14 +130,21 @@ internal static class ObjectReader
         }
     }
 
+    private static bool IsGlobalData(ElfSection s) =>
+        IsGlobalDataSection(s.Name) && (s.Flags & ElfFile.SHF_ALLOC) != 0 && s.Size != 0 && s.Type is ElfFile.SHT_PROGBITS or ElfFile.SHT_NOBITS;
+
     private static void ReadGlobalData(ElfFile elf, BtfTypes? btf, ObjectContext ctx, Dictionary<string, MapSpec> maps, Dictionary<string, GlobalVariable> variables)
     {
+        // All zero-filled sections are measured before the first is allocated.
+        ulong zeroFilled = 0;
+        foreach (var s in elf.Sections.Where(s => IsGlobalData(s) && s.IsNoBits))
+        {
+            if (s.Size > MaxZeroFilledSection || (zeroFilled += s.Size) > MaxZeroFilledSection)
+                throw elf.Error(s.Name, $"size {s.Size} takes the zero-filled global data past the {MaxZeroFilledSection >> 20} MiB the loader accepts per object (all .bss-style sections together).");
+        }
         foreach (var s in elf.Sections)
         {
-            if (!IsGlobalDataSection(s.Name) || (s.Flags & ElfFile.SHF_ALLOC) == 0 || s.Size == 0) continue;
-            if (s.Type is not (ElfFile.SHT_PROGBITS or ElfFile.SHT_NOBITS)) continue;
-            if (s.IsNoBits && s.Size > MaxZeroFilledSection)
-                throw elf.Error(s.Name, $"size {s.Size} exceeds the {MaxZeroFilledSection >> 20} MiB the loader accepts for a global-data section.");
+            if (!IsGlobalData(s)) continue;
             if (maps.ContainsKey(s.Name)) throw elf.Error(s.Name, "a map with this section's name already exists.");
             bool readOnly = s.Name.StartsWith(".rodata", StringComparison.Ordinal);
             var datasec = btf?.FindDataSection(s.Name);

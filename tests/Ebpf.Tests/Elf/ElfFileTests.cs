@@ -92,6 +92,36 @@ public sealed class ElfFileTests
     }
 
     [Fact]
+    public void Rejects_sections_that_share_file_bytes_so_no_copy_can_be_amplified()
+    {
+        // Each section inside the file, but one of them spans all of it: the contents now add up to more than the file.
+        var elf = Basic();
+        int h = TestObjectFiles.SectionHeaderOffset(elf, ".maps");
+        BinaryPrimitives.WriteUInt64LittleEndian(elf.AsSpan(h + 24), 0);                 // sh_offset
+        BinaryPrimitives.WriteUInt64LittleEndian(elf.AsSpan(h + 32), (ulong)elf.Length); // sh_size
+        var e = Fails(elf);
+        Assert.Contains("share file bytes", e.Message, StringComparison.Ordinal);
+        Assert.NotNull(e.Section);
+    }
+
+    [Fact]
+    public void Rejects_zero_filled_global_data_over_the_per_object_budget_before_allocating_it()
+    {
+        // .bss and .data (made zero-filled) at 130 MiB each: each under the 256 MiB budget, together over it.
+        var elf = Basic();
+        int bss = TestObjectFiles.SectionHeaderOffset(elf, ".bss");
+        int data = TestObjectFiles.SectionHeaderOffset(elf, ".data");
+        BinaryPrimitives.WriteUInt32LittleEndian(elf.AsSpan(data + 4), ElfFile.SHT_NOBITS);
+        BinaryPrimitives.WriteUInt64LittleEndian(elf.AsSpan(bss + 32), 130UL << 20);
+        BinaryPrimitives.WriteUInt64LittleEndian(elf.AsSpan(data + 32), 130UL << 20);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Fails(elf);
+        Assert.Equal(".data", e.Section); // the later of the two, in section order
+        Assert.Contains("256 MiB", e.Message, StringComparison.Ordinal);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64L << 20, "the first zero-filled section was allocated before the budget was checked");
+    }
+
+    [Fact]
     public void Rejects_section_header_table_outside_the_file()
     {
         var elf = Basic();
