@@ -138,11 +138,7 @@ internal static class BenchCommand
                 var settings = new StreamBenchmark.Settings(t, parse.GetValue(size), parse.GetValue(batch), parse.GetValue(producers),
                     (int)(parse.GetValue(seconds) * 1000), parse.GetValue(wakeupEvery), parse.GetValue(perfWakeup), parse.GetValue(perfPages),
                     PublishInterval: parse.GetValue(publish), ProducerCpus: producerCpus, WaitMode: parse.GetValue(waitMode));
-                for (int round = 0; round < parse.GetValue(rounds); round++)
-                {
-                    rows.Add((settings, StreamBenchmark.RunC(obj.Path, settings)));
-                    rows.Add((settings, StreamBenchmark.RunCSharp(obj.Path, settings)));
-                }
+                StreamBenchmark.RunRounds(obj.Path, settings, parse.GetValue(rounds), rows);
             }
             if (producerCpus > 0) StreamBenchmark.Unpin();
             if (parse.GetValue(json)) WriteStreamJson(rows);
@@ -249,9 +245,6 @@ internal static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var records = new Option<long>("--records") { Description = "Records per round (a quarter of it for 1024-byte records).", DefaultValueFactory = _ => 1_000_000 };
-        var publish = new Option<int>("--publish-interval") { Description = "C# ring buffer: publish the consumer position every N records (RingBufferOptions.PublishInterval).", DefaultValueFactory = _ => 1 };
-        var waitMode = new Option<RingBufferWaitMode>("--wait-mode") { Description = "C# ring buffer: Notification (the default: wakes on the BPF side's notifications) or DataAvailable (libbpf's level-triggered wait).", DefaultValueFactory = _ => RingBufferWaitMode.Notification };
-        var pin = new Option<bool>("--pin") { Description = "Pin the consumer to the last CPU and the producers to the others (both consumers alike): less run-to-run noise." };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds per consumer (the median is reported).", DefaultValueFactory = _ => 7 };
         var transport = new Option<string>("--transport") { Description = "ringbuf, perf or both.", DefaultValueFactory = _ => "both" };
         transport.AcceptOnlyFromAmong("ringbuf", "perf", "both");

@@ -40,11 +40,7 @@ internal static class LatencyCommand
             {
                 var settings = new StreamBenchmark.Settings(t, RecordSize: 64, Batch: 1, Producers: 1, (int)(parse.GetValue(seconds) * 1000),
                     WakeupEvery: 0, PerfWakeup: 1, PerfPages: 64, ProducerGapNs: parse.GetValue(gap) * 1000L, SampleEvery: 1, ProducerCpus: producerCpus);
-                for (int round = 0; round < parse.GetValue(rounds); round++)
-                {
-                    rows.Add((settings, StreamBenchmark.RunC(obj.Path, settings)));
-                    rows.Add((settings, StreamBenchmark.RunCSharp(obj.Path, settings)));
-                }
+                StreamBenchmark.RunRounds(obj.Path, settings, parse.GetValue(rounds), rows);
             }
             if (producerCpus > 0) StreamBenchmark.Unpin();
             if (parse.GetValue(json)) WriteJson(rows, parse.GetValue(gap));

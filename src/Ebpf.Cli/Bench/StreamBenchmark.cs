@@ -46,6 +46,20 @@ internal static class StreamBenchmark
     private const int MaxLatencySamples = 1 << 20;
     private const int WarmupMs = 500;
 
+    /// <summary>
+    /// <paramref name="rounds"/> rounds of the C run and then the C# run with the same settings, appended to
+    /// <paramref name="rows"/> in that order: <see cref="StreamSummary"/> and the per-row ratios pair each C# row with
+    /// the C row just before it.
+    /// </summary>
+    internal static void RunRounds(string objectPath, Settings s, int rounds, List<(Settings Settings, StreamResult Result)> rows)
+    {
+        for (int round = 0; round < rounds; round++)
+        {
+            rows.Add((s, RunC(objectPath, s)));
+            rows.Add((s, RunCSharp(objectPath, s)));
+        }
+    }
+
     internal static StreamResult RunC(string objectPath, Settings s)
     {
         int mode = s.Transport == "perf" ? CRef.ModePerfOutput : CRef.ModeRingReserve;

@@ -46,6 +46,17 @@ internal sealed class ReaderGate
     }
 
     /// <summary>
+    /// Enters as the one consumer, or throws <see cref="ObjectDisposedException"/> naming <paramref name="owner"/> once the
+    /// gate is closed; returns false (staying out) while another consumer is inside. Leave with <see cref="ExitConsumer"/>.
+    /// </summary>
+    internal bool EnterConsumer(object owner) => TryEnterConsumer() switch
+    {
+        ConsumerEntry.Entered => true,
+        ConsumerEntry.Busy => false,
+        _ => throw new ObjectDisposedException(owner.GetType().Name),
+    };
+
+    /// <summary>
     /// Enters as the one consumer: <see cref="ConsumerEntry.Entered"/>, or <see cref="ConsumerEntry.Closed"/> once the
     /// gate is closed, or <see cref="ConsumerEntry.Busy"/> while another consumer is inside (both times staying out).
     /// Leave with <see cref="ExitConsumer"/>.

@@ -499,11 +499,7 @@ public sealed class PerfBuffer : IDisposable
 
     private void EnterReader()
     {
-        switch (_gate.TryEnterConsumer())
-        {
-            case ConsumerEntry.Closed: throw new ObjectDisposedException(GetType().Name);
-            case ConsumerEntry.Busy: throw Busy();
-        }
+        if (!_gate.EnterConsumer(this)) throw Busy();
     }
 
     private InvalidOperationException Busy() => new(

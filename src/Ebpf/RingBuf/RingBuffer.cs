@@ -353,11 +353,7 @@ public sealed class RingBuffer : IDisposable
 
     private void EnterConsumer()
     {
-        switch (_gate.TryEnterConsumer())
-        {
-            case ConsumerEntry.Closed: throw new ObjectDisposedException(GetType().Name);
-            case ConsumerEntry.Busy: throw Busy();
-        }
+        if (!_gate.EnterConsumer(this)) throw Busy();
     }
 
     private void ExitConsumer() => _gate.ExitConsumer();
