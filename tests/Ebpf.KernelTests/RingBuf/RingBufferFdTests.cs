@@ -51,20 +51,12 @@ public sealed class RingBufferFdTests
         var rb = new RingBuffer(p.Rb, r => 0);
         rb.Add(p.Rb2, r => 0);
         Assert.NotEqual(before, FdSnapshot.Take());
-        int tid = 0, result = -1;
-        Exception? error = null;
-        var poller = new Thread(() =>
-        {
-            Volatile.Write(ref tid, ThreadState.CurrentTid());
-            try { result = rb.Poll(-1); }
-            catch (Exception e) { error = e; }
-        });
-        poller.Start();
-        ThreadState.WaitUntilInEpollWait(ref tid);
+        using var poller = new PollingThread(rb, r => r.Poll(-1));
+        poller.WaitUntilAsleep();
         rb.Dispose();
         Assert.True(poller.Join(TimeSpan.FromSeconds(10)), "Poll did not return after Dispose");
-        Assert.Null(error);
-        Assert.Equal(0, result);
+        Assert.Null(poller.Error);
+        Assert.Equal(0, poller.Result);
         Assert.Equal(before, FdSnapshot.Take());
     }
 
@@ -75,19 +67,13 @@ public sealed class RingBufferFdTests
         using var p = new RingProducer();
         using var rb = new RingBuffer(p.Rb, r => 0);
         using var cts = new CancellationTokenSource();
-        int tid = 0;
-        Exception? error = null;
-        var poller = new Thread(() =>
+        using (var poller = new PollingThread(rb, r => r.Poll(cts.Token)))
         {
-            Volatile.Write(ref tid, ThreadState.CurrentTid());
-            try { rb.Poll(cts.Token); }
-            catch (Exception e) { error = e; }
-        });
-        poller.Start();
-        ThreadState.WaitUntilInEpollWait(ref tid);
-        cts.Cancel();
-        Assert.True(poller.Join(TimeSpan.FromSeconds(10)), "Poll did not return after cancellation");
-        Assert.IsType<OperationCanceledException>(error, exactMatch: false);
+            poller.WaitUntilAsleep();
+            cts.Cancel();
+            Assert.True(poller.Join(TimeSpan.FromSeconds(10)), "Poll did not return after cancellation");
+            Assert.IsType<OperationCanceledException>(poller.Error, exactMatch: false);
+        }
         // The stale wake-up is absorbed: the next Poll times out normally, then still sees new records.
         Assert.Equal(0, rb.Poll(TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken));
         p.Produce(2, 24);
@@ -102,17 +88,12 @@ public sealed class RingBufferFdTests
         using var p = new RingProducer();
         var seqs = new List<ulong>();
         using var rb = new RingBuffer(p.Rb, r => { seqs.Add(RingProducer.Verify(r)); return 0; });
-        int tid = 0, result = -1;
-        var poller = new Thread(() =>
-        {
-            Volatile.Write(ref tid, ThreadState.CurrentTid());
-            result = rb.Poll(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        });
-        poller.Start();
-        ThreadState.WaitUntilInEpollWait(ref tid);
+        using var poller = new PollingThread(rb, r => r.Poll(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        poller.WaitUntilAsleep();
         p.Produce(5, 64);
         Assert.True(poller.Join(TimeSpan.FromSeconds(20)), "Poll did not wake for committed records");
-        Assert.Equal(5, result);
+        Assert.Null(poller.Error);
+        Assert.Equal(5, poller.Result);
         Assert.Equal(new ulong[] { 0, 1, 2, 3, 4 }, seqs);
     }
 
@@ -123,19 +104,16 @@ public sealed class RingBufferFdTests
         using var p = new RingProducer();
         var seqs = new List<ulong>();
         using var rb = new RingBuffer(p.Rb, r => { seqs.Add(RingProducer.Verify(r)); return 0; });
-        int tid = 0, result = -1;
-        var poller = new Thread(() =>
+        using (var poller = new PollingThread(rb, r => r.Poll(-1)))
         {
-            Volatile.Write(ref tid, ThreadState.CurrentTid());
-            result = rb.Poll(-1);
-        });
-        poller.Start();
-        ThreadState.WaitUntilInEpollWait(ref tid);
-        p.Produce(5, 40, flags: RingProducer.NoWakeup);
-        Assert.False(poller.Join(TimeSpan.FromMilliseconds(100)), "BPF_RB_NO_WAKEUP records woke the poller");
-        p.Produce(1, 40, flags: RingProducer.ForceWakeup);
-        Assert.True(poller.Join(TimeSpan.FromSeconds(10)), "BPF_RB_FORCE_WAKEUP did not wake the poller");
-        Assert.Equal(6, result);
+            poller.WaitUntilAsleep();
+            p.Produce(5, 40, flags: RingProducer.NoWakeup);
+            Assert.False(poller.Join(TimeSpan.FromMilliseconds(100)), "BPF_RB_NO_WAKEUP records woke the poller");
+            p.Produce(1, 40, flags: RingProducer.ForceWakeup);
+            Assert.True(poller.Join(TimeSpan.FromSeconds(10)), "BPF_RB_FORCE_WAKEUP did not wake the poller");
+            Assert.Null(poller.Error);
+            Assert.Equal(6, poller.Result);
+        }
 
         // Nobody is woken, but a Poll with a timeout drains before it reports nothing.
         p.Produce(3, 40, flags: RingProducer.NoWakeup);
@@ -150,18 +128,13 @@ public sealed class RingBufferFdTests
         using var p = new RingProducer();
         int second = 0;
         using var rb = new RingBuffer(p.Rb, r => throw new InvalidOperationException("rb stays empty"));
-        int tid = 0, result = -1;
-        var poller = new Thread(() =>
-        {
-            Volatile.Write(ref tid, ThreadState.CurrentTid());
-            result = rb.Poll(TimeSpan.FromSeconds(30));
-        });
-        poller.Start();
-        ThreadState.WaitUntilInEpollWait(ref tid);
+        using var poller = new PollingThread(rb, r => r.Poll(TimeSpan.FromSeconds(30)));
+        poller.WaitUntilAsleep();
         rb.Add(p.Rb2, r => { RingProducer.Verify(r); second++; return 0; });
         p.Produce(4, 40, target: RingTarget.Rb2);
         Assert.True(poller.Join(TimeSpan.FromSeconds(20)), "the blocked Poll did not see the added ring");
-        Assert.Equal(4, result);
+        Assert.Null(poller.Error);
+        Assert.Equal(4, poller.Result);
         Assert.Equal(4, second);
     }
 

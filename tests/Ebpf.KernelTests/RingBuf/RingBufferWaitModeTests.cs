@@ -26,13 +26,13 @@ public sealed class RingBufferWaitModeTests
         Assert.Equal(1, rb.Poll(Bound, TestContext.Current.CancellationToken));
 
         p.Produce(3, 40, flags: RingProducer.NoWakeup);
-        using var poller = new Poller(rb);
+        using var poller = new PollingThread(rb, r => r.Poll(Timeout.Infinite));
         poller.WaitUntilAsleep();
         Thread.Sleep(200);
         Assert.False(poller.Finished, "a Poll in Notification mode returned for records committed with BPF_RB_NO_WAKEUP");
 
         p.Produce(1, 40, flags: RingProducer.ForceWakeup);
-        Assert.Equal(4, poller.Result(Bound));
+        Assert.Equal(4, poller.Returned(Bound));
         Assert.Equal(Enumerable.Range(0, 5).Select(i => (ulong)i), seqs);
     }
 
@@ -49,8 +49,8 @@ public sealed class RingBufferWaitModeTests
 
         // Level-triggered: the ring reported last time is looked at again when the next wait starts, and it has data.
         p.Produce(3, 40, flags: RingProducer.NoWakeup);
-        using var poller = new Poller(rb);
-        Assert.Equal(3, poller.Result(Bound));
+        using var poller = new PollingThread(rb, r => r.Poll(Timeout.Infinite));
+        Assert.Equal(3, poller.Returned(Bound));
         Assert.Equal(4, records);
     }
 
@@ -67,8 +67,8 @@ public sealed class RingBufferWaitModeTests
         Assert.Equal(-5, rb.Poll(Bound, TestContext.Current.CancellationToken));
 
         // No record is produced from here on: only the reader's own memory of the stop can make this Poll return.
-        using var poller = new Poller(rb);
-        Assert.Equal(4, poller.Result(Bound));
+        using var poller = new PollingThread(rb, r => r.Poll(Timeout.Infinite));
+        Assert.Equal(4, poller.Returned(Bound));
         Assert.Equal(6, calls);
     }
 
@@ -82,8 +82,8 @@ public sealed class RingBufferWaitModeTests
         Assert.Equal(1, rb.Poll(Bound, TestContext.Current.CancellationToken)); // takes the one pending notification
         p.Produce(5, 40, flags: RingProducer.NoWakeup);
         Assert.Equal(2, rb.ConsumeN(2)); // leaves three, and no notification will announce them
-        using var poller = new Poller(rb);
-        Assert.Equal(3, poller.Result(Bound));
+        using var poller = new PollingThread(rb, r => r.Poll(Timeout.Infinite));
+        Assert.Equal(3, poller.Returned(Bound));
     }
 
     [Fact]
@@ -93,50 +93,5 @@ public sealed class RingBufferWaitModeTests
         using var p = new RingProducer();
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new RingBuffer(p.Rb, r => 0, new RingBufferOptions { WaitMode = (RingBufferWaitMode)9 }));
         Assert.Contains("WaitMode", e.Message);
-    }
-
-    /// <summary>One Poll with no time limit on its own thread; Dispose wakes it if a test fails first.</summary>
-    private sealed class Poller : IDisposable
-    {
-        private readonly RingBuffer _rb;
-        private readonly Thread _thread;
-        private int _tid;
-        private int _result;
-        private Exception? _error;
-
-        internal Poller(RingBuffer rb)
-        {
-            _rb = rb;
-            _thread = new Thread(() =>
-            {
-                Volatile.Write(ref _tid, ThreadState.CurrentTid());
-                try
-                {
-                    _result = rb.Poll(Timeout.Infinite);
-                }
-                catch (Exception e)
-                {
-                    _error = e;
-                }
-            }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        internal bool Finished => !_thread.IsAlive;
-
-        internal void WaitUntilAsleep() => ThreadState.WaitUntilInEpollWait(ref _tid);
-
-        internal int Result(TimeSpan bound)
-        {
-            Assert.True(_thread.Join(bound), $"Poll did not return within {bound.TotalSeconds} s");
-            if (_error is not null) throw new Xunit.Sdk.XunitException($"Poll threw: {_error}");
-            return _result;
-        }
-
-        public void Dispose()
-        {
-            if (_thread.IsAlive) _rb.Dispose();
-            _thread.Join(Bound);
-        }
     }
 }
