@@ -79,7 +79,8 @@ public sealed unsafe class BpfMap : IDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Type is BpfMapType.RingBuf or BpfMapType.UserRingBuf)
-            RingBufferSize.Validate(spec.Name, spec.MaxEntries, Environment.SystemPageSize);
+            RingBufferSize.Validate(spec.Name, spec.MaxEntries, Environment.SystemPageSize,
+                spec.Type == BpfMapType.UserRingBuf ? "User ring buffer" : "Ring buffer");
         var (keySize, valueSize, maxEntries) = EffectiveShape(spec);
         if (spec.Type is not (BpfMapType.RingBuf or BpfMapType.UserRingBuf) && maxEntries == 0)
             throw new ArgumentOutOfRangeException(nameof(spec), $"Map '{spec.Name}': max_entries is 0; set MapSpec.MaxEntries to the number of entries the map must hold.");

@@ -20,13 +20,16 @@ public static class RingBufferSize
     }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the map and the nearest valid sizes.</summary>
-    public static void Validate(string mapName, ulong bytes, int pageSize)
+    public static void Validate(string mapName, ulong bytes, int pageSize) => Validate(mapName, bytes, pageSize, "Ring buffer");
+
+    /// <summary>As <see cref="Validate(string, ulong, int)"/>, naming the map as <paramref name="kind"/> ("User ring buffer").</summary>
+    internal static void Validate(string mapName, ulong bytes, int pageSize, string kind)
     {
         if (IsValid(bytes, pageSize)) return;
         var (below, above) = Nearest(bytes, pageSize);
         string nearest = below == above ? $"{below}" : $"{below} or {above}";
         throw new ArgumentOutOfRangeException(nameof(bytes), bytes,
-            $"Ring buffer map '{mapName}': max_entries {bytes} is not a valid size. It must be a power of two and a multiple " +
+            $"{kind} map '{mapName}': max_entries {bytes} is not a valid size. It must be a power of two and a multiple " +
             $"of the page size ({pageSize} bytes), at most 2 GiB. Nearest valid sizes: {nearest}.");
     }
 }
