@@ -67,6 +67,15 @@ internal static unsafe partial class CRef
     [LibraryImport(Library, EntryPoint = "cref_producers_stop")]
     internal static partial long ProducersStop(nint producers);
 
+    [LibraryImport(Library, EntryPoint = "cref_urb_new")]
+    internal static partial int UserRingNew(int mapFd, out nint producer);
+
+    [LibraryImport(Library, EntryPoint = "cref_urb_free")]
+    internal static partial void UserRingFree(nint producer);
+
+    [LibraryImport(Library, EntryPoint = "cref_urb_produce")]
+    internal static partial long UserRingProduce(nint producer, long records, int recordSize, long firstSeq, out long elapsedNs);
+
     /// <summary><c>struct cref_stream_result</c>: fifteen int64 fields in this order.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StreamResult

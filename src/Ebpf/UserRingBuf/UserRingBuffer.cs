@@ -11,13 +11,16 @@ namespace Ebpf.UserRingBuf;
 /// discard it; a blocking reserve sleeps until the kernel's drain frees space.
 /// </summary>
 /// <remarks>
-/// <para>One producer: a second <see cref="UserRingBuffer"/> on the same map in this process is refused, and
-/// reservations (<see cref="TryReserve(int, out UserRingRecord)"/>, <see cref="TryWrite(ReadOnlySpan{byte})"/>) from two
-/// threads at once throw <see cref="InvalidOperationException"/>. <see cref="Submit"/> and <see cref="Discard"/> may be
-/// called from any thread, in any order: the BPF side reads records in reservation order and stops at the first one
-/// still reserved. Another process writing the same map is not detected until the positions stop making sense.</para>
-/// <para>Reserving and submitting allocate nothing and make no system call: one atomic instruction per reservation (the
-/// single-producer guard) and ordered loads and stores on the mapped pages, as the kernel's protocol requires.</para>
+/// <para>One producer: a second <see cref="UserRingBuffer"/> on the same map in this process is refused. Reservations
+/// (<see cref="TryReserve(int, out UserRingRecord)"/>, <see cref="TryWrite(ReadOnlySpan{byte})"/>) are fastest from one
+/// thread: the producer belongs to the thread that reserved last, which reserves with plain loads and stores. Another
+/// thread takes it over behind a process-wide memory barrier (microseconds), so reserving from several threads in turn
+/// is correct but slow, and a reservation that overlaps another thread's throws <see cref="InvalidOperationException"/>
+/// instead of corrupting the ring. <see cref="Submit"/> and <see cref="Discard"/> may be called from any thread, in any
+/// order: the BPF side reads records in reservation order and stops at the first one still reserved. Another process
+/// writing the same map is not detected until the positions stop making sense.</para>
+/// <para>Reserving and submitting allocate nothing, make no system call and take no atomic instruction: ordered loads
+/// and stores on the mapped pages, as the kernel's protocol requires (libbpf's submit is an atomic exchange).</para>
 /// <para>Layout (kernel/bpf/ringbuf.c, <c>ringbuf_map_mmap_user</c>): the consumer page at offset 0 is mapped read-only
 /// (the kernel refuses a writable mapping of it); the producer page and the data pages after it are mapped read-write,
 /// the data twice back to back, so a record that wraps the end of the ring is one contiguous span.</para>
@@ -39,7 +42,6 @@ public sealed unsafe class UserRingBuffer : IDisposable
     /// size field has 24 bits (DYNPTR_MAX_SIZE). A longer record would stop the drain at it for good (-E2BIG).</summary>
     private const int DynptrMaxSize = (1 << 24) - 1;
 
-    private const int Idle = 0, Reserving = 1, Closed = 2;
     private const ulong MapFdToken = 0;
 
     private readonly SafeFd _mapFd;
@@ -54,9 +56,11 @@ public sealed unsafe class UserRingBuffer : IDisposable
     private readonly Epoll _epoll;
     private readonly ReaderGate _gate;
     private readonly Lock _releaseLock = new();
-    // Idle, Reserving (a reservation is in progress: the single-producer guard) or Closed. Dispose moves it from Idle
-    // to Closed only, so a reservation leaves with a plain release store.
-    private int _state;
+    private readonly Lock _ownerLock = new();
+    // The single-producer guard, biased to one thread: the thread that reserves, and its "inside a reservation" flag.
+    // Changed only under _ownerLock, by a takeover or by Dispose (to _closed).
+    private ProducerThread _owner = new(0);
+    private readonly ProducerThread _closed = new(-1);
     private int _waiting;
     private bool _released;
 
@@ -134,7 +138,7 @@ public sealed unsafe class UserRingBuffer : IDisposable
     public int MaxRecordLength => _maxRecordLength;
 
     /// <summary>True once disposed.</summary>
-    public bool IsDisposed => (Volatile.Read(ref _state) & Closed) != 0;
+    public bool IsDisposed => ReferenceEquals(Volatile.Read(ref _owner), _closed);
 
     /// <summary>The kernel's consumer position now: bytes the BPF side has drained since the map was created.</summary>
     public ulong ConsumerPosition => ReadPositions().Consumer;
@@ -177,9 +181,20 @@ public sealed unsafe class UserRingBuffer : IDisposable
     public bool TryReserve(int size, out UserRingRecord record)
     {
         ulong footprint = Footprint(size);
-        if (Interlocked.CompareExchange(ref _state, Reserving, Idle) != Idle) ThrowNotIdle();
-        // SAFETY: _state is Reserving, so Dispose cannot close (it waits for Idle) and both mappings stay; the consumer
-        // page is one page, the producer page and the twice-mapped data are page + 2 * Size bytes.
+        var owner = Volatile.Read(ref _owner);
+        if (owner.ThreadId != Environment.CurrentManagedThreadId) owner = TakeOver();
+        // The fast half of an asymmetric Dekker pair (the other half is TakeOver and Dispose, with a process-wide barrier):
+        // say we are inside, then check we still own the producer. Either a thread taking over sees Inside = 1 after its
+        // barrier and backs off, or we see its new owner here and back off.
+        Volatile.Write(ref owner.Inside, 1);
+        if (!ReferenceEquals(Volatile.Read(ref _owner), owner))
+        {
+            Volatile.Write(ref owner.Inside, 0);
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            throw TwoThreads();
+        }
+        // SAFETY: we are inside as the owner, so Dispose waits for us before anything is unmapped; the consumer page is one
+        // page, the producer page and the twice-mapped data are page + 2 * Size bytes.
         // Acquire: pairs with the kernel's smp_store_release(&rb->consumer_pos) in __bpf_user_ringbuf_sample_release (and
         // in __bpf_user_ringbuf_peek when it skips a discarded record): the kernel is done reading the bytes it released.
         ulong cons = Volatile.Read(ref *_consumerPos);
@@ -188,12 +203,12 @@ public sealed unsafe class UserRingBuffer : IDisposable
         ulong used = prod - cons;
         if (used > Size || ((cons | prod) & 7) != 0)
         {
-            Volatile.Write(ref _state, Idle);
+            Volatile.Write(ref owner.Inside, 0);
             throw CorruptPositions(cons, prod);
         }
         if (footprint > Size - used)
         {
-            Volatile.Write(ref _state, Idle);
+            Volatile.Write(ref owner.Inside, 0);
             record = default;
             return false;
         }
@@ -204,7 +219,7 @@ public sealed unsafe class UserRingBuffer : IDisposable
         // Release: pairs with the kernel's smp_load_acquire(&rb->producer_pos) in __bpf_user_ringbuf_peek, which then
         // reads this header and sees BUSY (so it stops here until Submit).
         Volatile.Write(ref *_producerPos, prod + footprint);
-        Volatile.Write(ref _state, Idle);
+        Volatile.Write(ref owner.Inside, 0);
         // SAFETY: the payload is footprint - 8 >= size bytes after the header, inside the double mapping ((prod & mask) +
         // footprint <= 2 * Size).
         record = new UserRingRecord(this, prod, new Span<byte>(header + RingRecordHeader.Size, size));
@@ -269,15 +284,18 @@ public sealed unsafe class UserRingBuffer : IDisposable
     /// </summary>
     public void Dispose()
     {
-        // A reservation in progress takes nanoseconds and never blocks: wait for it, then close (only from Idle).
-        var spin = new SpinWait();
-        while (true)
+        ProducerThread previous;
+        lock (_ownerLock)
         {
-            int state = Volatile.Read(ref _state);
-            if (state == Closed) return;
-            if (state == Idle && Interlocked.CompareExchange(ref _state, Closed, Idle) == Idle) break;
-            spin.SpinOnce();
+            previous = _owner;
+            if (ReferenceEquals(previous, _closed)) return;
+            Volatile.Write(ref _owner, _closed);
+            // As in TakeOver: a reservation in progress shows Inside = 1 after this; one starting later sees _closed.
+            Interlocked.MemoryBarrierProcessWide();
         }
+        // It takes nanoseconds and never blocks.
+        var spin = new SpinWait();
+        while (Volatile.Read(ref previous.Inside) != 0) spin.SpinOnce();
         ProducerRegistry.Unregister(_mapId, this);
         if (_gate.Close()) _epoll.Wake(); // after Close, so the woken waiter sees the gate closed
         ReleaseIfNoneReserved();
@@ -310,7 +328,7 @@ public sealed unsafe class UserRingBuffer : IDisposable
         // before this store is visible to the BPF program once it sees BUSY clear. Nobody else writes this word (the
         // kernel only reads user-ring headers), so a store does what libbpf's exchange does.
         Volatile.Write(ref *header, committed);
-        if (Volatile.Read(ref _state) == Closed) ReleaseIfNoneReserved();
+        if (IsDisposed) ReleaseIfNoneReserved();
     }
 
     private bool WaitAndReserve(int size, int timeoutMs, out UserRingRecord record, CancellationToken ct)
@@ -406,13 +424,35 @@ public sealed unsafe class UserRingBuffer : IDisposable
               $"as each record takes an 8-byte header and the kernel's drain accepts samples up to {DynptrMaxSize} bytes). " +
               "Use a larger map (max_entries) or smaller records.");
 
-    private void ThrowNotIdle()
+    /// <summary>
+    /// Makes the calling thread the producer's: the slow path of the guard, taken when a thread reserves for the first time
+    /// or after another one did. The process-wide barrier makes the previous owner's Inside flag visible here if it is in
+    /// a reservation, and makes it see the new owner if it enters one after (the .NET memory model's process-wide barrier:
+    /// every thread performs a full fence at some point synchronized with it).
+    /// </summary>
+    private ProducerThread TakeOver()
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Closed, this);
-        throw new InvalidOperationException(
-            $"{this}: two threads are reserving at once. A user ring buffer takes one producer: reserve from one thread at a " +
-            "time (Submit and Discard may come from any thread).");
+        lock (_ownerLock)
+        {
+            var previous = _owner;
+            ObjectDisposedException.ThrowIf(ReferenceEquals(previous, _closed), this);
+            var mine = new ProducerThread(Environment.CurrentManagedThreadId);
+            Volatile.Write(ref _owner, mine);
+            Interlocked.MemoryBarrierProcessWide();
+            if (Volatile.Read(ref previous.Inside) != 0)
+            {
+                // The previous thread is reserving right now. Give it its producer back before refusing: left installed,
+                // ours would let this thread's next reservation take the fast path while that one is still inside.
+                Volatile.Write(ref _owner, previous);
+                throw TwoThreads();
+            }
+            return mine;
+        }
     }
+
+    private InvalidOperationException TwoThreads() => new(
+        $"{this}: two threads were reserving at the same moment. A user ring buffer takes one producer: reserve from one " +
+        "thread at a time (Submit and Discard may come from any thread).");
 
     private InvalidDataException CorruptPositions(ulong cons, ulong prod) =>
         new($"{this}: consumer position {cons} and producer position {prod} cannot belong to a {Size}-byte ring (more than a " +
@@ -425,5 +465,12 @@ public sealed unsafe class UserRingBuffer : IDisposable
         if (timeout < TimeSpan.Zero || timeout.TotalMilliseconds > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be Timeout.InfiniteTimeSpan or between 0 and int.MaxValue milliseconds.");
         return (int)Math.Ceiling(timeout.TotalMilliseconds);
+    }
+
+    /// <summary>The thread the guard is biased to, and whether it is inside a reservation (written by that thread only).</summary>
+    private sealed class ProducerThread(int threadId)
+    {
+        internal readonly int ThreadId = threadId;
+        internal int Inside;
     }
 }
