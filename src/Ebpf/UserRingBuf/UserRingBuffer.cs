@@ -29,7 +29,7 @@ namespace Ebpf.UserRingBuf;
 /// <code>
 /// using var obj = BpfObject.Load("drain.bpf.o");
 /// using var producer = new UserRingBuffer(obj.Map("requests"));
-/// if (producer.TryReserve(sizeof(Request), out var record))
+/// if (producer.TryReserve(Unsafe.SizeOf&lt;Request&gt;(), out var record))
 /// {
 ///     MemoryMarshal.Write(record.Data, in request);
 ///     producer.Submit(record);
@@ -428,7 +428,9 @@ public sealed unsafe class UserRingBuffer : IDisposable
     /// Makes the calling thread the producer's: the slow path of the guard, taken when a thread reserves for the first time
     /// or after another one did. The process-wide barrier makes the previous owner's Inside flag visible here if it is in
     /// a reservation, and makes it see the new owner if it enters one after (the .NET memory model's process-wide barrier:
-    /// every thread performs a full fence at some point synchronized with it).
+    /// every thread performs a full fence at some point synchronized with it). The fast half's store then load stay in
+    /// program order in the JIT (both volatile); on arm64 the hardware keeps them in order too (stlr then ldar), and on x64
+    /// the barrier's interrupt drains the owner's store buffer.
     /// </summary>
     private ProducerThread TakeOver()
     {
