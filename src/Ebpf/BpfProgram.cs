@@ -1,6 +1,7 @@
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
 using Ebpf.Links;
+using Ebpf.Links.MultiProbe;
 
 namespace Ebpf;
 
@@ -131,6 +132,8 @@ public sealed class BpfProgram : IDisposable
             }
             case BpfProgramType.RawTracepoint or BpfProgramType.RawTracepointWritable:
                 return AttachRawTracepoint(AttachTarget ?? throw NoTarget("raw_tp/<name>", "AttachRawTracepoint(name)"));
+            case BpfProgramType.Kprobe when MultiProbeSection.KindOf(SectionName) is not null:
+                return MultiProbeAttach.FromSection(this);
             case BpfProgramType.Kprobe:
             {
                 var probe = ProbeTarget.Parse(SectionName, AttachTarget, Name)
@@ -200,6 +203,50 @@ public sealed class BpfProgram : IDisposable
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         return ProbeLink.AttachUprobe(this, binaryPath, null, fileOffset, returnProbe, processId);
+    }
+
+    /// <summary>
+    /// Attaches a kprobe.multi (or kretprobe.multi, kprobe.session) program to every kernel function matching glob
+    /// <paramref name="pattern"/> (<c>*</c>, <c>?</c>), through one link.
+    /// </summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel has no kprobe.multi links (CONFIG_FPROBE, CONFIG_KPROBES).</exception>
+    /// <exception cref="BpfException">The pattern matches no kernel function.</exception>
+    public KprobeMultiLink AttachKprobeMulti(string pattern, bool returnProbe = false)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return KprobeMultiLink.AttachPattern(this, pattern, returnProbe);
+    }
+
+    /// <summary>Attaches a kprobe.multi program to the kernel functions <paramref name="functions"/>, each with the
+    /// cookie at the same index of <paramref name="cookies"/> (or none).</summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel has no kprobe.multi links.</exception>
+    public KprobeMultiLink AttachKprobeMulti(IReadOnlyList<string> functions, IReadOnlyList<ulong>? cookies = null, bool returnProbe = false)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ArgumentNullException.ThrowIfNull(functions);
+        return KprobeMultiLink.Attach(this, [.. functions], cookies is null ? null : [.. cookies], returnProbe);
+    }
+
+    /// <summary>
+    /// Attaches a uprobe.multi (or uretprobe.multi) program to every function of <paramref name="binaryPath"/> whose
+    /// name matches glob <paramref name="pattern"/>, through one link, for process <paramref name="processId"/> or all (-1).
+    /// </summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel has no uprobe.multi links (Linux 6.6+).</exception>
+    /// <exception cref="BpfException">The binary is missing or unreadable, or the pattern matches no function.</exception>
+    public UprobeMultiLink AttachUprobeMulti(string binaryPath, string pattern, bool returnProbe = false, int processId = -1)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return UprobeMultiLink.AttachPattern(this, binaryPath, pattern, returnProbe, processId);
+    }
+
+    /// <summary>Attaches a uprobe.multi program to the given places of <paramref name="binaryPath"/> (functions or file
+    /// offsets, each with a cookie and an optional reference counter), through one link.</summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel has no uprobe.multi links (Linux 6.6+).</exception>
+    /// <exception cref="BpfException">The binary is missing or unreadable, or a function is not in it.</exception>
+    public UprobeMultiLink AttachUprobeMulti(string binaryPath, IReadOnlyList<UprobeMultiTarget> targets, bool returnProbe = false, int processId = -1)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return UprobeMultiLink.Attach(this, binaryPath, targets, returnProbe, processId);
     }
 
     /// <summary>Attaches a perf_event program to the cpu-clock software event sampled <paramref name="frequency"/> times a
