@@ -2,6 +2,7 @@ using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
 using Ebpf.Links;
 using Ebpf.Links.MultiProbe;
+using Ebpf.Links.Usdt;
 
 namespace Ebpf;
 
@@ -22,12 +23,12 @@ public sealed class BpfProgram : IDisposable
         Id = id;
     }
 
-    internal static BpfProgram FromLoaded(SafeFd fd, ProgramSpec spec)
+    internal static BpfProgram FromLoaded(SafeFd fd, ProgramSpec spec, BpfAttachType? loadedAttachType = null)
     {
         try
         {
             var info = Bpf.GetInfo<BpfProgInfo>(fd, $"program '{spec.Name}'");
-            return new BpfProgram(fd, spec.Name, spec.SectionName, spec.Type, spec.ExpectedAttachType, spec.AttachTarget, info.Id);
+            return new BpfProgram(fd, spec.Name, spec.SectionName, spec.Type, loadedAttachType ?? spec.ExpectedAttachType, spec.AttachTarget, info.Id);
         }
         catch
         {
@@ -134,6 +135,8 @@ public sealed class BpfProgram : IDisposable
                 return AttachRawTracepoint(AttachTarget ?? throw NoTarget("raw_tp/<name>", "AttachRawTracepoint(name)"));
             case BpfProgramType.Kprobe when MultiProbeSection.KindOf(SectionName) is not null:
                 return MultiProbeAttach.FromSection(this);
+            case BpfProgramType.Kprobe when UsdtLoading.IsUsdtSection(SectionName):
+                return UsdtLink.FromSection(this);
             case BpfProgramType.Kprobe:
             {
                 var probe = ProbeTarget.Parse(SectionName, AttachTarget, Name)
@@ -248,6 +251,23 @@ public sealed class BpfProgram : IDisposable
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         return UprobeMultiLink.Attach(this, binaryPath, targets, returnProbe, processId);
     }
+
+    /// <summary>
+    /// Attaches a program written with libbpf's <c>usdt.bpf.h</c> to every site of USDT probe
+    /// <paramref name="provider"/>:<paramref name="name"/> in <paramref name="binaryPath"/>, for process
+    /// <paramref name="processId"/> or every process (-1). <paramref name="cookie"/> is what <c>bpf_usdt_cookie</c> returns.
+    /// </summary>
+    /// <exception cref="BpfException">The binary is missing, has no such probe, or its arguments cannot be read by usdt.bpf.h.</exception>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel cannot attach it (no uprobes, or a semaphore without
+    /// uprobe reference counters).</exception>
+    public UsdtLink AttachUsdt(string binaryPath, string provider, string name, ulong cookie = 0, int processId = -1)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return UsdtLink.Attach(this, binaryPath, provider, name, cookie, processId);
+    }
+
+    /// <summary>The USDT spec bookkeeping of the object this program was loaded with, when it has usdt.bpf.h's maps.</summary>
+    internal UsdtSpecTable? UsdtSpecs { get; set; }
 
     /// <summary>Attaches a perf_event program to the cpu-clock software event sampled <paramref name="frequency"/> times a
     /// second on every online CPU.</summary>

@@ -20,9 +20,10 @@ internal sealed class NativeElf
 
     private readonly ReadOnlyMemory<byte> _image;
 
-    private NativeElf(string name, ReadOnlyMemory<byte> image, bool sharedObject, Segment[] segments, Section[] sections)
+    private NativeElf(string name, ReadOnlyMemory<byte> image, ushort machine, bool sharedObject, Segment[] segments, Section[] sections)
     {
         Name = name;
+        Machine = machine;
         _image = image;
         IsSharedObject = sharedObject;
         LoadSegments = segments;
@@ -31,6 +32,9 @@ internal sealed class NativeElf
 
     /// <summary>The path or name the file is known by in messages.</summary>
     internal string Name { get; }
+
+    /// <summary>e_machine: 62 for x86-64 (EM_X86_64), 183 for arm64 (EM_AARCH64).</summary>
+    internal ushort Machine { get; }
 
     /// <summary>True for ET_DYN (shared libraries and position-independent executables), false for ET_EXEC.</summary>
     internal bool IsSharedObject { get; }
@@ -105,7 +109,7 @@ internal sealed class NativeElf
                     BinaryPrimitives.ReadUInt64LittleEndian(sh[32..]));
             }
         }
-        return new NativeElf(name, image, type == 3, [.. segments], sections);
+        return new NativeElf(name, image, BinaryPrimitives.ReadUInt16LittleEndian(elf[18..]), type == 3, [.. segments], sections);
     }
 
     /// <summary>The bytes of <paramref name="section"/> (empty for SHT_NOBITS).</summary>

@@ -1,6 +1,7 @@
 using Ebpf.Btf;
 using Ebpf.Externs;
 using Ebpf.Internal.Unix;
+using Ebpf.Links.Usdt;
 using Ebpf.Pinning;
 
 namespace Ebpf.Linking;
@@ -76,14 +77,15 @@ internal static class ObjectLoader
                 {
                     var (attachId, attachModule) = attachBtfIds.GetValueOrDefault(name);
                     fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
-                        attachId, attachModule is null ? null : moduleBtfObjects[attachModule]);
+                        attachId, attachModule is null ? null : moduleBtfObjects[attachModule], UsdtLoading.AttachType(programSpec, options));
                 }
                 catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
                 {
                     throw new BpfVerifierException(e.ProgramName, e.Errno, e.VerifierLog, $"{spec.Name}: program '{programSpec.Name}': {why}\n{e.Message}");
                 }
-                programs[name] = BpfProgram.FromLoaded(fd, programSpec);
+                programs[name] = BpfProgram.FromLoaded(fd, programSpec, UsdtLoading.AttachType(programSpec, options));
             }
+            UsdtLoading.ShareSpecTable(spec.Name, maps, programs.Values);
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
         }
         catch

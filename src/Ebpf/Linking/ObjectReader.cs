@@ -29,6 +29,7 @@ internal static class ObjectReader
         {
             btf = BtfTypes.Parse(btfSection.Data.Span, objectName, ".BTF");
             FixDataSections(elf, btf);
+            HiddenFunctions.MarkStatic(elf, btf);
         }
         // Externs rewrite the BTF (and may add a type), so .BTF.ext is read against the result.
         var externs = ExternCollector.Collect(elf, btf);

@@ -20,10 +20,13 @@ public static class NativeProgram
 
     /// <summary>Builds <paramref name="source"/> as <paramref name="name"/> (once) and returns the binary's path; a
     /// missing compiler is reported through <see cref="KernelGuard.Unavailable"/>.</summary>
-    public static string Build(string name, string source, params string[] flags)
+    public static string Build(string name, string source, params string[] flags) => Build(name, [(name + ".c", source)], flags);
+
+    /// <summary>Builds several C files (name, text) into one program called <paramref name="name"/>.</summary>
+    public static string Build(string name, IReadOnlyList<(string FileName, string Text)> sources, params string[] flags)
     {
         KernelGuard.RequireRoot();
-        var lazy = s_built.GetOrAdd(name, n => new Lazy<string>(() => Compile(n, source, flags)));
+        var lazy = s_built.GetOrAdd(name, n => new Lazy<string>(() => Compile(n, sources, flags)));
         try
         {
             return lazy.Value;
@@ -68,17 +71,24 @@ public static class NativeProgram
 
     public static string Arg(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Compile(string name, string source, string[] flags)
+    private static string Compile(string name, IReadOnlyList<(string FileName, string Text)> sources, string[] flags)
     {
-        string dir = s_directory.Value;
-        string sourcePath = Path.Combine(dir, name + ".c"), binary = Path.Combine(dir, name);
-        File.WriteAllText(sourcePath, source);
+        string dir = Directory.CreateDirectory(Path.Combine(s_directory.Value, name + ".src")).FullName;
+        string binary = Path.Combine(s_directory.Value, name);
+        var paths = new List<string>();
+        foreach (var (file, text) in sources)
+        {
+            paths.Add(Path.Combine(dir, Path.GetFileName(file)));
+            File.WriteAllText(paths[^1], text);
+        }
         string errors = "";
         foreach (var compiler in new[] { "/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang" })
         {
             if (!File.Exists(compiler)) continue;
             var start = new ProcessStartInfo(compiler) { RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in flags.Concat(["-o", binary, sourcePath])) start.ArgumentList.Add(a);
+            // Libraries (-l...) after the sources, as the linker resolves in order.
+            var libraries = flags.Where(f => f.StartsWith("-l", StringComparison.Ordinal));
+            foreach (var a in flags.Except(libraries).Concat(["-o", binary]).Concat(paths).Concat(libraries)) start.ArgumentList.Add(a);
             using var p = Process.Start(start)!;
             string err = p.StandardError.ReadToEnd();
             p.WaitForExit();
