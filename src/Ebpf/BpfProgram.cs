@@ -28,7 +28,10 @@ public sealed class BpfProgram : IDisposable
         try
         {
             var info = Bpf.GetInfo<BpfProgInfo>(fd, $"program '{spec.Name}'");
-            return new BpfProgram(fd, spec.Name, spec.SectionName, spec.Type, loadedAttachType ?? spec.ExpectedAttachType, spec.AttachTarget, info.Id);
+            return new BpfProgram(fd, spec.Name, spec.SectionName, spec.Type, loadedAttachType ?? spec.ExpectedAttachType, spec.AttachTarget, info.Id)
+            {
+                _freplaceTarget = spec.Type == BpfProgramType.Ext ? spec.AttachProgram?.Name : null,
+            };
         }
         catch
         {
@@ -59,6 +62,9 @@ public sealed class BpfProgram : IDisposable
     }
 
     internal SafeFd Handle { get; }
+
+    /// <summary>For a freplace program, the name of the program it was loaded against (for messages).</summary>
+    private string? _freplaceTarget;
 
     /// <summary>Where this program was pinned by <see cref="Pin"/> or found by <see cref="OpenPinned"/>; null otherwise.</summary>
     public string? PinnedPath { get; private set; }
@@ -150,6 +156,8 @@ public sealed class BpfProgram : IDisposable
                 return TracingLink.Attach(this);
             case BpfProgramType.Tracing when ExpectedAttachType == BpfAttachType.TraceIter:
                 return IterLink.Attach(this);
+            case BpfProgramType.Ext:
+                return FreplaceLink.Attach(this, _freplaceTarget);
             case BpfProgramType.PerfEvent:
                 throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a perf_event program: its section names no event; call AttachCpuClock(frequency).");
             default:

@@ -76,8 +76,15 @@ internal static class ObjectLoader
                 try
                 {
                     var (attachId, attachModule) = attachBtfIds.GetValueOrDefault(name);
+                    var attachObject = attachModule is null ? null : moduleBtfObjects[attachModule];
+                    // freplace: attach_prog_fd (the union's other member) is the program whose function is replaced.
+                    if (programSpec.Type == BpfProgramType.Ext)
+                    {
+                        var (target, functionId) = FreplaceTarget.Resolve(spec.Name, programSpec);
+                        (attachId, attachObject) = (functionId, target.Handle);
+                    }
                     fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
-                        attachId, attachModule is null ? null : moduleBtfObjects[attachModule], UsdtLoading.AttachType(programSpec, options));
+                        attachId, attachObject, UsdtLoading.AttachType(programSpec, options));
                 }
                 catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
                 {
@@ -116,9 +123,11 @@ internal static class ObjectLoader
     {
         if (program.CoreRelocations.Count > 0 && spec.Btf is null)
             throw new BpfObjectException(spec.Name, program.SectionName, $"program '{program.Name}' has CO-RE relocations but the object has no .BTF.");
-        if (program.Type is BpfProgramType.Ext or BpfProgramType.StructOps)
+        if (program.Type is BpfProgramType.Ext && program.AttachProgram is null)
+            throw new BpfObjectException(spec.Name, program.SectionName, FreplaceTarget.MissingTarget(program));
+        if (program.Type is BpfProgramType.StructOps)
             throw new BpfObjectException(spec.Name, program.SectionName,
-                $"program '{program.Name}' is a {program.Type} program, which attaches to another BPF program or a struct_ops map; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
+                $"program '{program.Name}' is a {program.Type} program, which attaches to a struct_ops map; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
         if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm && !BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
             throw new BpfObjectException(spec.Name, program.SectionName,
                 $"program '{program.Name}' is a {program.Type} program with expected attach type {program.ExpectedAttachType}; " +

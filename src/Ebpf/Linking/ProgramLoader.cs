@@ -60,6 +60,7 @@ internal static unsafe class ProgramLoader
             }
             int errno = (int)-r;
             if (attachBtfId != 0 && TracingRefused(objectName, spec, errno, log) is { } refused) throw refused;
+            if (spec.Type == BpfProgramType.Ext && FreplaceTarget.Refused(objectName, spec, errno, log) is { } extension) throw extension;
             if (log.Trim().Length == 0)
             {
                 if (errno is Errno.EPERM)
