@@ -50,6 +50,8 @@ internal static class ObjectLoader
             var externs = ExternResolver.Resolve(spec, options, () => kernelBtf.Value);
             var btfKinds = options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, btfKinds, out btfFailure);
+            var structOps = StructOps.StructOpsLoading.Prepare(spec, () => kernelBtf.Value);
+            structOps?.CreateMaps(spec.Name, maps, btf, btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
             {
                 var effective = WithKconfig(name, mapSpec, externs);
@@ -59,7 +61,7 @@ internal static class ObjectLoader
             CoreRelocator? core = null;
             foreach (var (name, programSpec) in spec.Programs)
             {
-                if (!programSpec.AutoLoad) continue;
+                if (!programSpec.AutoLoad || structOps?.ShouldLoad(programSpec) == false) continue;
                 var instructions = Patch(spec.Name, programSpec, maps);
                 ExternResolver.Patch(spec, programSpec, instructions, externs);
                 if (programSpec.CoreRelocations.Count > 0)
@@ -83,16 +85,19 @@ internal static class ObjectLoader
                         var (target, functionId) = FreplaceTarget.Resolve(spec.Name, programSpec);
                         (attachId, attachObject) = (functionId, target.Handle);
                     }
+                    var attachType = UsdtLoading.AttachType(programSpec, options);
+                    if (structOps?.TargetOf(programSpec) is { } member) (attachId, attachType) = member;
                     fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
-                        attachId, attachObject, UsdtLoading.AttachType(programSpec, options));
+                        attachId, attachObject, attachType);
                 }
                 catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
                 {
                     throw new BpfVerifierException(e.ProgramName, e.Errno, e.VerifierLog, $"{spec.Name}: program '{programSpec.Name}': {why}\n{e.Message}");
                 }
-                programs[name] = BpfProgram.FromLoaded(fd, programSpec, UsdtLoading.AttachType(programSpec, options));
+                programs[name] = BpfProgram.FromLoaded(fd, programSpec, structOps?.TargetOf(programSpec)?.Attach ?? UsdtLoading.AttachType(programSpec, options));
             }
             UsdtLoading.ShareSpecTable(spec.Name, maps, programs.Values);
+            structOps?.Complete(spec.Name, maps, programs);
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
         }
         catch
@@ -125,9 +130,6 @@ internal static class ObjectLoader
             throw new BpfObjectException(spec.Name, program.SectionName, $"program '{program.Name}' has CO-RE relocations but the object has no .BTF.");
         if (program.Type is BpfProgramType.Ext && program.AttachProgram is null)
             throw new BpfObjectException(spec.Name, program.SectionName, FreplaceTarget.MissingTarget(program));
-        if (program.Type is BpfProgramType.StructOps)
-            throw new BpfObjectException(spec.Name, program.SectionName,
-                $"program '{program.Name}' is a {program.Type} program, which attaches to a struct_ops map; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
         if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm && !BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
             throw new BpfObjectException(spec.Name, program.SectionName,
                 $"program '{program.Name}' is a {program.Type} program with expected attach type {program.ExpectedAttachType}; " +
