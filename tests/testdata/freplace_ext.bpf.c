@@ -4,8 +4,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+const volatile int scale = 100;
+
 SEC("freplace/replaceable")
 int new_replaceable(int x)
 {
-	return x * 100;
+	return x * scale;
 }

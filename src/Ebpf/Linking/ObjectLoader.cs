@@ -61,7 +61,7 @@ internal static class ObjectLoader
             CoreRelocator? core = null;
             foreach (var (name, programSpec) in spec.Programs)
             {
-                if (!programSpec.AutoLoad || structOps?.ShouldLoad(programSpec) == false) continue;
+                if (!programSpec.AutoLoad || !StructOps.StructOpsLoading.ShouldLoad(structOps, programSpec)) continue;
                 var instructions = Patch(spec.Name, programSpec, maps);
                 ExternResolver.Patch(spec, programSpec, instructions, externs);
                 if (programSpec.CoreRelocations.Count > 0)

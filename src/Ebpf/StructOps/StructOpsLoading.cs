@@ -45,8 +45,10 @@ internal sealed class StructOpsLoading
         return new StructOpsLoading(plans, targets);
     }
 
-    /// <summary>False for a struct_ops program no map points at: it is not loaded (libbpf does the same).</summary>
-    internal bool ShouldLoad(ProgramSpec program) => program.Type != BpfProgramType.StructOps || _targets.ContainsKey(program.Name);
+    /// <summary>False for a struct_ops program no map of the object (<paramref name="loading"/>, null when it has none)
+    /// points at: it has no attach target, so it is not loaded (libbpf does the same).</summary>
+    internal static bool ShouldLoad(StructOpsLoading? loading, ProgramSpec program) =>
+        program.Type != BpfProgramType.StructOps || loading?._targets.ContainsKey(program.Name) == true;
 
     /// <summary>The attach_btf_id and expected attach type (member index) of a struct_ops program, or null.</summary>
     internal (uint BtfId, BpfAttachType Attach)? TargetOf(ProgramSpec program) =>
