@@ -117,8 +117,10 @@ public sealed class BpfProgram : IDisposable
     /// <c>raw_tracepoint/&lt;name&gt;</c> (or <c>raw_tp/</c>), <c>kprobe/&lt;function&gt;[+offset]</c>, <c>kretprobe/&lt;function&gt;</c>,
     /// <c>ksyscall/&lt;name&gt;</c>, <c>uprobe/&lt;path&gt;:&lt;symbol&gt;[+offset]</c> and <c>uretprobe/&lt;path&gt;:&lt;symbol&gt;</c>;
     /// and the BTF-targeted <c>tp_btf/&lt;tracepoint&gt;</c>, <c>fentry/</c>, <c>fexit/</c>, <c>fmod_ret/&lt;function&gt;</c> and
-    /// <c>lsm/&lt;hook&gt;</c> (a <see cref="TracingLink"/> to the target the program was loaded against), and <c>iter/&lt;name&gt;</c>
-    /// (an <see cref="IterLink"/> to read).
+    /// <c>lsm/&lt;hook&gt;</c> (a <see cref="TracingLink"/> to the target the program was loaded against), <c>iter/&lt;name&gt;</c>
+    /// (an <see cref="IterLink"/> to read), <c>uprobe.multi/&lt;path&gt;:&lt;pattern&gt;</c> and <c>kprobe.multi/&lt;pattern&gt;</c>
+    /// (and their return variants), <c>usdt/&lt;path&gt;:&lt;provider&gt;:&lt;name&gt;</c>, and <c>freplace/&lt;function&gt;</c>
+    /// (loaded against <see cref="ProgramSpec.AttachProgram"/>).
     /// Dispose the link to detach.
     /// </summary>
     /// <exception cref="BpfFeatureNotSupportedException">The kernel lacks the attach mechanism (for example kprobes, or the
