@@ -168,13 +168,19 @@ public static class BindingGenerator
 
     private static SkeletonMap TypedMap(TypeCatalog catalog, BtfSpec? btf, string name, MapSpec map, string property)
     {
-        string description = $"{map.Type}, {map.MaxEntries} entries";
+        string entries = map.Type switch
+        {
+            BpfMapType.RingBuf or BpfMapType.UserRingBuf => $"{map.MaxEntries} bytes",
+            BpfMapType.PerfEventArray when map.MaxEntries == 0 => "a slot per CPU",
+            _ => map.MaxEntries == 1 ? "1 entry" : $"{map.MaxEntries} entries",
+        };
+        string description = $"{map.Type}, {entries}";
         if (!HasDataValues(map.Type)) return new SkeletonMap(property, name, description, null, null, null);
         if (btf is null || map.BtfKeyTypeId == 0 || map.BtfValueTypeId == 0 || map.BtfKeyTypeId >= (uint)btf.Count || map.BtfValueTypeId >= (uint)btf.Count)
             return new SkeletonMap(property, name, description, null, null, "the object's BTF gives no key and value types");
         var keyType = btf[map.BtfKeyTypeId];
         var valueType = btf[map.BtfValueTypeId];
-        description = $"{map.Type} of {keyType} to {valueType}, {map.MaxEntries} entries";
+        description = $"{map.Type} of {keyType} to {valueType}, {entries}";
         string context = CSharpName.Pascal(name).TrimStart('@');
         var key = catalog.AddRoot(keyType, context + "Key");
         var value = catalog.AddRoot(valueType, context + "Value");
