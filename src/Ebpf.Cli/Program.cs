@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ebpf;
 using Ebpf.Cli.Bench;
+using Ebpf.Cli.Gen;
 using Ebpf.Cli.Objects;
 using Ebpf.Cli.Unlinks;
 
@@ -10,6 +11,7 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
     LoadCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
+    GenCommand.Create(),
 };
 
 try

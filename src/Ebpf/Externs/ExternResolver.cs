@@ -238,7 +238,7 @@ internal static class ExternResolver
 
     private static void ResolveTyped(BpfObjectSpec spec, ResolvedExterns.Symbol[] symbols, BtfTypes kernel)
     {
-        var local = spec.Btf!;
+        var local = spec.BtfTypes!;
         foreach (var e in spec.Externs)
         {
             if (e.Kind == ExternKind.Kconfig || !e.IsTyped) continue;

@@ -49,7 +49,7 @@ internal static class ObjectLoader
             var kernelBtf = new Lazy<BtfTypes>(() => options.KernelBtfPath is null ? vmlinuxTypes.Value : KernelBtf.Load(options.KernelBtfPath));
             var externs = ExternResolver.Resolve(spec, options, () => kernelBtf.Value);
             var btfKinds = options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
-            if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, btfKinds, out btfFailure);
+            if (spec.BtfTypes is not null) btf = ObjectBtf.TryLoad(spec.BtfTypes, btfKinds, out btfFailure);
             var structOps = StructOps.StructOpsLoading.Prepare(spec, () => kernelBtf.Value);
             structOps?.CreateMaps(spec.Name, maps, btf, btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
@@ -67,7 +67,7 @@ internal static class ObjectLoader
                 if (programSpec.CoreRelocations.Count > 0)
                 {
                     // Modules are searched only against the running kernel's BTF (a custom KernelBtfPath stands alone).
-                    core ??= new CoreRelocator(spec.Btf!, kernelBtf.Value, spec.Name,
+                    core ??= new CoreRelocator(spec.BtfTypes!, kernelBtf.Value, spec.Name,
                         options.KernelBtfPath is null ? Modules() : null);
                     core.Apply(programSpec, instructions);
                 }
@@ -126,7 +126,7 @@ internal static class ObjectLoader
 
     private static void CheckLoadable(BpfObjectSpec spec, ProgramSpec program)
     {
-        if (program.CoreRelocations.Count > 0 && spec.Btf is null)
+        if (program.CoreRelocations.Count > 0 && spec.BtfTypes is null)
             throw new BpfObjectException(spec.Name, program.SectionName, $"program '{program.Name}' has CO-RE relocations but the object has no .BTF.");
         if (program.Type is BpfProgramType.Ext && program.AttachProgram is null)
             throw new BpfObjectException(spec.Name, program.SectionName, FreplaceTarget.MissingTarget(program));

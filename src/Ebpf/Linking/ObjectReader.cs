@@ -160,7 +160,7 @@ internal static class ObjectReader
                 KeySize = 4,
                 ValueSize = (uint)s.Size,
                 MaxEntries = 1,
-                Flags = readOnly ? MapFlags.ReadOnlyProgram : 0,
+                Flags = (readOnly ? MapFlags.ReadOnlyProgram : 0) | (HasNonStaticVariable(btf, datasec) ? MapFlags.Mmapable : 0),
                 Freeze = readOnly,
                 InitialValue = s.IsNoBits ? new byte[s.Size] : s.Data.ToArray(),
                 BtfValueTypeId = datasec?.Id ?? 0,
@@ -184,6 +184,11 @@ internal static class ObjectReader
             }
         }
     }
+
+    /// <summary>libbpf's rule for mmapable global data: a DATASEC with at least one non-static variable (so string
+    /// literals' .rodata.str1.1 stays an ordinary array). Skeletons then read and write the variables in place.</summary>
+    private static bool HasNonStaticVariable(BtfTypes? btf, BtfType? datasec) =>
+        btf is not null && datasec is not null && datasec.Members.Any(m => btf[m.Type] is { Kind: BtfKind.Variable, Extra: not 0 });
 
     private static void AddVariable(ElfFile elf, Dictionary<string, GlobalVariable> variables, GlobalVariable v, ElfSection s)
     {

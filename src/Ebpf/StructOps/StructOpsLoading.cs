@@ -28,7 +28,7 @@ internal sealed class StructOpsLoading
     internal static StructOpsLoading? Prepare(BpfObjectSpec spec, Func<BtfTypes> kernel)
     {
         if (spec.StructOps.Count == 0) return null;
-        var plans = spec.StructOps.Select(m => StructOpsPlan.Create(spec.Name, m, spec.Btf!, kernel())).ToList();
+        var plans = spec.StructOps.Select(m => StructOpsPlan.Create(spec.Name, m, spec.BtfTypes!, kernel())).ToList();
         var targets = new Dictionary<string, (uint, int)>(StringComparer.Ordinal);
         foreach (var plan in plans)
             foreach (var m in plan.Members)
