@@ -34,6 +34,8 @@ public abstract class BpfLink : IDisposable
     /// <summary>The kernel link's descriptor, or null for attachments that are not BPF links.</summary>
     private protected virtual SafeFd? LinkFd => null;
 
+    internal SafeFd? KernelLinkFd => LinkFd;
+
     /// <summary>How error messages name the hook (<c>interface 'eth0'</c>, <c>cgroup '/sys/fs/cgroup/app'</c>).</summary>
     private protected virtual string TargetDescription => ToString() ?? GetType().Name;
 
