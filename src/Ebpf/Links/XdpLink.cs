@@ -95,6 +95,7 @@ public sealed class XdpLink : BpfLink
             Errno.EOPNOTSUPP or Errno.ENOTSUPP => $"The interface's driver does not support XDP in {mode} mode; use XdpMode.Generic.",
             Errno.EINVAL => "The kernel refused the mode or the program: an XDP program attached in another mode conflicts, or the program was loaded for another device.",
             Errno.ENODEV => "The interface went away.",
+            Errno.ENOSPC or Errno.ERANGE => "The driver lacks the queues or the MTU for XDP in this mode (a veth needs as many rx queues as its peer has tx queues, and an MTU that fits a page unless the program is xdp.frags).",
             _ => null,
         };
         if (kernelMessage is not null) detail = $"The kernel says: {kernelMessage}. {detail}";
