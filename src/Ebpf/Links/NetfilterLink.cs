@@ -85,6 +85,7 @@ public sealed class NetfilterLink : BpfLink
         {
             Errno.EINVAL when AttachErrors.KernelPredates(errno, 6, 4) => "Netfilter links need Linux 6.4 or later.",
             Errno.EINVAL => "The kernel refused the hook, priority or flags (with defragmentation the priority must be above NF_IP_PRI_CONNTRACK_DEFRAG, -400).",
+            Errno.EBUSY => "Another BPF netfilter program has this hook and priority in the namespace: choose another priority.",
             Errno.EOPNOTSUPP or Errno.ENOTSUPP => "The kernel was built without netfilter BPF links (CONFIG_NETFILTER_BPF_LINK), or without defragmentation support.",
             _ => null,
         });
