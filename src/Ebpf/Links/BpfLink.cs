@@ -104,6 +104,9 @@ public abstract class BpfLink : IDisposable
         if (r >= 0) return;
         int errno = (int)-r;
         string what = $"the link of program '{ProgramName}' ({TargetDescription}) to program '{program.Name}'";
+        // Kinds without an update operation answer EINVAL, as a program of the wrong type would: tell them apart.
+        if (errno == Errno.EINVAL && !CanUpdate(fd))
+            throw new NotSupportedException($"Cannot update {what}: the kernel cannot update this kind of link; detach it and attach the new program.");
         throw errno switch
         {
             Errno.EPERM when expectedProgram is not null => new BpfAttachException("BPF_LINK_UPDATE", errno, program.Name, TargetDescription,
@@ -115,6 +118,14 @@ public abstract class BpfLink : IDisposable
             Errno.EOPNOTSUPP or Errno.ENOTSUPP => new NotSupportedException($"Cannot update {what}: the kernel cannot update this kind of link ({Errno.Name(errno)}); detach it and attach the new program."),
             _ => Errno.ToException("BPF_LINK_UPDATE", errno, what),
         };
+    }
+
+    /// <summary>False for the link kinds the kernel has no update operation for.</summary>
+    private static bool CanUpdate(SafeFd fd)
+    {
+        long r = BpfAttach.LinkInfo(fd, out var info);
+        return r < 0 || (BpfLinkType)info.Type is not (BpfLinkType.RawTracepoint or BpfLinkType.Tracing or BpfLinkType.PerfEvent
+            or BpfLinkType.KprobeMulti or BpfLinkType.UprobeMulti);
     }
 
     /// <summary>

@@ -36,15 +36,12 @@ public sealed class PinnedLink : BpfLink
         var fd = Bpf.ObjGet(path);
         try
         {
-            BpfLinkInfo info;
-            try
-            {
-                info = ReadInfo(fd, $"'{path}'");
-            }
-            catch (BpfException e) when (e.Errno == Errno.EINVAL)
-            {
-                throw new BpfException("BPF_OBJ_GET_INFO_BY_FD", e.Errno, $"'{path}' is pinned, but it is not a BPF link (a map or a program?).");
-            }
+            // A map or program fd would answer BPF_OBJ_GET_INFO_BY_FD with its own info: look at what the fd is first.
+            string kind = new FileInfo($"/proc/self/fd/{fd.Fd}").LinkTarget ?? "";
+            if (kind is not ("anon_inode:bpf-link" or "anon_inode:bpf_link"))
+                throw new BpfException("BPF_OBJ_GET", Errno.EINVAL,
+                    $"'{path}' is pinned, but it is not a BPF link ({kind.Replace("anon_inode:", "", StringComparison.Ordinal)}); open it as a map or program.");
+            var info = ReadInfo(fd, $"'{path}'");
             var link = new PinnedLink(ProgramNameOf(info.ProgramId), info, fd);
             link.MarkPinned(Path.GetFullPath(path));
             return link;
