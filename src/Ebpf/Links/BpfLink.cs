@@ -39,7 +39,7 @@ public abstract class BpfLink : IDisposable
     /// <summary>How error messages name the hook (<c>interface 'eth0'</c>, <c>cgroup '/sys/fs/cgroup/app'</c>).</summary>
     private protected virtual string TargetDescription => ToString() ?? GetType().Name;
 
-    /// <summary>Where <see cref="Pin"/> pinned this link, or where <see cref="OpenPinned"/> found it; null otherwise.</summary>
+    /// <summary>Where <see cref="Pin(string)"/> pinned this link, or where <see cref="OpenPinned"/> found it; null otherwise.</summary>
     public string? PinnedPath { get; private set; }
 
     /// <summary>
@@ -66,6 +66,21 @@ public abstract class BpfLink : IDisposable
                 $"Cannot pin the link of program '{ProgramName}' ({TargetDescription}) at '{path}': {Errno.Name(e.Errno)}{(e.Errno == Errno.EEXIST ? " (the path is taken)" : "")}.");
         }
         PinnedPath = Path.GetFullPath(path);
+    }
+
+    /// <summary>
+    /// Pins the link as <paramref name="name"/> in <paramref name="directory"/> (on a bpffs). The name may come from an
+    /// object (a program's name): it must be exactly one path component, so the pin cannot land outside the directory.
+    /// </summary>
+    /// <exception cref="BpfAttachException">The name is not one valid path component, or as <see cref="Pin(string)"/>.</exception>
+    public void Pin(string directory, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(name);
+        if (PinName.Problem(name) is { } why)
+            throw new BpfAttachException("BPF_OBJ_PIN", 0, ProgramName, $"{directory}/{name}",
+                $"Cannot pin the link of program '{ProgramName}' as '{name}' in '{directory}': {why}.");
+        Pin(Path.Join(directory, name));
     }
 
     /// <summary>Removes the pin. The attachment then lasts as long as this object (and any other descriptor of the link).

@@ -1,5 +1,4 @@
 using Ebpf.Internal.Sys;
-using Ebpf.Internal.Unix;
 
 namespace Ebpf.Links;
 

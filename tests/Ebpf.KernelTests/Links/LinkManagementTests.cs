@@ -119,6 +119,14 @@ public sealed class LinkManagementTests
         Assert.Contains("taken", taken.Message, StringComparison.Ordinal);
         Assert.Null(other.PinnedPath);
 
+        // A name from an object is one component under the directory, never a way out of it.
+        var escape = Assert.Throws<BpfAttachException>(() => other.Pin(bpffs.Path, "../escape"));
+        Assert.Contains("'/'", escape.Message, StringComparison.Ordinal);
+        Assert.Throws<BpfAttachException>(() => other.Pin(bpffs.Path, ".."));
+        other.Pin(bpffs.Path, "by_name");
+        Assert.Equal(bpffs.Pin("by_name"), other.PinnedPath);
+        other.Unpin();
+
         Assert.Throws<InvalidOperationException>(() => other.Unpin());
         ulong before = obj.ReadVariable<ulong>("raw_tp_hits");
         CallGetPpid(3);
