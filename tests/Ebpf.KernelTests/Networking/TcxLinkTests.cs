@@ -130,6 +130,10 @@ public sealed class TcxLinkTests
         var noDirection = Assert.Throws<BpfAttachException>(() => pair.Receiver.Run(() => obj.Program("tc_drop_udp").AttachTcx(pair.ReceiverInterface)));
         Assert.Contains("direction", noDirection.Message, StringComparison.Ordinal);
 
+        // A stale expected revision of the hook's program list is refused (ESTALE), naming the revision.
+        var stale = Assert.Throws<BpfAttachException>(() => pair.Receiver.Run(() => obj.Program("tcx_drop_udp").AttachTcx(pair.ReceiverInterface, expectedRevision: 12345)));
+        Assert.Contains("12345", stale.Message, StringComparison.Ordinal);
+
         Assert.Empty(Attached(pair, TcDirection.Ingress));
         Assert.Empty(Attached(pair, TcDirection.Egress));
     }
