@@ -24,6 +24,7 @@ public sealed class BpfObjectSpec
         Btf = parsed.Btf;
         BtfExt = parsed.BtfExt;
         Externs = parsed.Externs;
+        StructOps = parsed.StructOps;
     }
 
     /// <summary>Reads and parses the object at <paramref name="path"/>.</summary>
@@ -75,6 +76,9 @@ public sealed class BpfObjectSpec
     internal BtfTypes? Btf { get; }
 
     internal BtfExt? BtfExt { get; }
+
+    /// <summary>The struct_ops maps, created at load as BPF_MAP_TYPE_STRUCT_OPS (they appear in <see cref="BpfObject.Maps"/>).</summary>
+    internal IReadOnlyList<StructOps.StructOpsMapSpec> StructOps { get; }
 
     /// <summary>The externs (__kconfig, __ksym) in libbpf's order: <see cref="ExternSpec.Index"/> indexes this list.</summary>
     internal IReadOnlyList<ExternSpec> Externs { get; }

@@ -1,6 +1,7 @@
 using Ebpf.Btf;
 using Ebpf.Externs;
 using Ebpf.Internal.Unix;
+using Ebpf.Links.Usdt;
 using Ebpf.Pinning;
 
 namespace Ebpf.Linking;
@@ -49,6 +50,8 @@ internal static class ObjectLoader
             var externs = ExternResolver.Resolve(spec, options, () => kernelBtf.Value);
             var btfKinds = options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, btfKinds, out btfFailure);
+            var structOps = StructOps.StructOpsLoading.Prepare(spec, () => kernelBtf.Value);
+            structOps?.CreateMaps(spec.Name, maps, btf, btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
             {
                 var effective = WithKconfig(name, mapSpec, externs);
@@ -58,7 +61,7 @@ internal static class ObjectLoader
             CoreRelocator? core = null;
             foreach (var (name, programSpec) in spec.Programs)
             {
-                if (!programSpec.AutoLoad) continue;
+                if (!programSpec.AutoLoad || !StructOps.StructOpsLoading.ShouldLoad(structOps, programSpec)) continue;
                 var instructions = Patch(spec.Name, programSpec, maps);
                 ExternResolver.Patch(spec, programSpec, instructions, externs);
                 if (programSpec.CoreRelocations.Count > 0)
@@ -75,15 +78,26 @@ internal static class ObjectLoader
                 try
                 {
                     var (attachId, attachModule) = attachBtfIds.GetValueOrDefault(name);
+                    var attachObject = attachModule is null ? null : moduleBtfObjects[attachModule];
+                    // freplace: attach_prog_fd (the union's other member) is the program whose function is replaced.
+                    if (programSpec.Type == BpfProgramType.Ext)
+                    {
+                        var (target, functionId) = FreplaceTarget.Resolve(spec.Name, programSpec);
+                        (attachId, attachObject) = (functionId, target.Handle);
+                    }
+                    var attachType = UsdtLoading.AttachType(programSpec, options);
+                    if (structOps?.TargetOf(programSpec) is { } member) (attachId, attachType) = member;
                     fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
-                        attachId, attachModule is null ? null : moduleBtfObjects[attachModule]);
+                        attachId, attachObject, attachType);
                 }
                 catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
                 {
                     throw new BpfVerifierException(e.ProgramName, e.Errno, e.VerifierLog, $"{spec.Name}: program '{programSpec.Name}': {why}\n{e.Message}");
                 }
-                programs[name] = BpfProgram.FromLoaded(fd, programSpec);
+                programs[name] = BpfProgram.FromLoaded(fd, programSpec, structOps?.TargetOf(programSpec)?.Attach ?? UsdtLoading.AttachType(programSpec, options));
             }
+            UsdtLoading.ShareSpecTable(spec.Name, maps, programs.Values);
+            structOps?.Complete(spec.Name, maps, programs);
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
         }
         catch
@@ -114,9 +128,8 @@ internal static class ObjectLoader
     {
         if (program.CoreRelocations.Count > 0 && spec.Btf is null)
             throw new BpfObjectException(spec.Name, program.SectionName, $"program '{program.Name}' has CO-RE relocations but the object has no .BTF.");
-        if (program.Type is BpfProgramType.Ext or BpfProgramType.StructOps)
-            throw new BpfObjectException(spec.Name, program.SectionName,
-                $"program '{program.Name}' is a {program.Type} program, which attaches to another BPF program or a struct_ops map; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
+        if (program.Type is BpfProgramType.Ext && program.AttachProgram is null)
+            throw new BpfObjectException(spec.Name, program.SectionName, FreplaceTarget.MissingTarget(program));
         if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm && !BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
             throw new BpfObjectException(spec.Name, program.SectionName,
                 $"program '{program.Name}' is a {program.Type} program with expected attach type {program.ExpectedAttachType}; " +

@@ -16,7 +16,11 @@ internal static class ObjectReader
     internal const ulong MaxZeroFilledSection = 256UL << 20;
 
     internal sealed record Result(string License, Dictionary<string, MapSpec> Maps, Dictionary<string, ProgramSpec> Programs,
-        Dictionary<string, GlobalVariable> Variables, BtfTypes? Btf, BtfExt? BtfExt, IReadOnlyList<ExternSpec> Externs);
+        Dictionary<string, GlobalVariable> Variables, BtfTypes? Btf, BtfExt? BtfExt, IReadOnlyList<ExternSpec> Externs)
+    {
+        /// <summary>The struct_ops maps (.struct_ops, .struct_ops.link variables).</summary>
+        internal IReadOnlyList<StructOps.StructOpsMapSpec> StructOps { get; init; } = [];
+    }
 
     internal static Result Read(ReadOnlyMemory<byte> image, string objectName)
     {
@@ -29,6 +33,7 @@ internal static class ObjectReader
         {
             btf = BtfTypes.Parse(btfSection.Data.Span, objectName, ".BTF");
             FixDataSections(elf, btf);
+            HiddenFunctions.MarkStatic(elf, btf);
         }
         // Externs rewrite the BTF (and may add a type), so .BTF.ext is read against the result.
         var externs = ExternCollector.Collect(elf, btf);
@@ -45,7 +50,7 @@ internal static class ObjectReader
             throw elf.Error(ExternCollector.KconfigSection, $"a map named '{kconfig.Name}' already exists, so the kconfig externs have nowhere to live.");
         ReadCode(elf, ctx);
         var programs = ReadPrograms(elf, ctx, license, btfExt);
-        return new Result(license, maps, programs, variables, btf, btfExt, externs.Externs);
+        return new Result(license, maps, programs, variables, btf, btfExt, externs.Externs) { StructOps = StructOps.StructOpsReader.Read(elf, btf) };
     }
 
     internal static bool IsGlobalDataSection(string name) =>

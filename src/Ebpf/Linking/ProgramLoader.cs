@@ -14,7 +14,7 @@ internal static unsafe class ProgramLoader
     internal readonly record struct BtfInfo(SafeFd Btf, byte[] FuncInfo, uint FuncInfoCount, byte[] LineInfo, uint LineInfoCount);
 
     internal static SafeFd Load(string objectName, ProgramSpec spec, BpfInstruction[] instructions, BpfLoadOptions options, BtfInfo? btf, string? btfFailure = null,
-        uint attachBtfId = 0, SafeFd? attachBtfObject = null)
+        uint attachBtfId = 0, SafeFd? attachBtfObject = null, BpfAttachType? expectedAttachType = null)
     {
         byte[] license = Bpf.NulTerminated(spec.License);
         fixed (BpfInstruction* insns = instructions)
@@ -29,7 +29,7 @@ internal static unsafe class ProgramLoader
                 Insns = (ulong)insns,
                 License = (ulong)lic,
                 ProgName = ObjName.From(spec.Name),
-                ExpectedAttachType = (uint)spec.ExpectedAttachType,
+                ExpectedAttachType = (uint)(expectedAttachType ?? spec.ExpectedAttachType),
                 ProgFlags = (spec.IsSleepable ? BPF_F_SLEEPABLE : 0) | (SectionTypes.IsXdpFrags(spec.Type, spec.SectionName) ? BPF_F_XDP_HAS_FRAGS : 0),
                 AttachBtfId = attachBtfId,
                 // A module's type: attach_btf_obj_fd (AttachProgFd's union member) is the module's BTF object; 0 for vmlinux.
@@ -60,6 +60,7 @@ internal static unsafe class ProgramLoader
             }
             int errno = (int)-r;
             if (attachBtfId != 0 && TracingRefused(objectName, spec, errno, log) is { } refused) throw refused;
+            if (spec.Type == BpfProgramType.Ext && FreplaceTarget.Refused(objectName, spec, errno, log) is { } extension) throw extension;
             if (log.Trim().Length == 0)
             {
                 if (errno is Errno.EPERM)

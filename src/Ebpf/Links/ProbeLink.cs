@@ -125,7 +125,7 @@ public sealed class ProbeLink : BpfLink
 
     /// <summary>An absolute path as given; a bare library or program name ("libc.so.6", "bash") is looked up in the
     /// usual library directories and PATH.</summary>
-    private static string ResolveBinary(string binaryPath)
+    internal static string ResolveBinary(string binaryPath)
     {
         if (binaryPath.Contains('/', StringComparison.Ordinal)) return Path.GetFullPath(binaryPath);
         var dirs = new List<string>();

@@ -3,6 +3,7 @@ using Ebpf.Internal.Unix;
 using Ebpf.KernelTests.Infrastructure;
 using Ebpf.KernelTests.Networking;
 using Ebpf.Links;
+using Ebpf.Links.MultiProbe;
 
 namespace Ebpf.KernelTests.Links;
 
@@ -91,6 +92,62 @@ public sealed class LinkManagementTests
         _ = File.ReadAllBytes(bpffs.Pin("tasks")); // reading the pin runs the iterator
         Assert.True(obj.ReadVariable<ulong>("iter_calls") > 0);
         File.Delete(bpffs.Pin("tasks"));
+    }
+
+    private const string MultiTarget = """
+        #define PROBED __attribute__((noinline)) unsigned long
+        PROBED ebpf_multi_one(unsigned long x) { __asm__ volatile("" ::: "memory"); return x + 1; }
+        PROBED ebpf_multi_two(unsigned long x) { __asm__ volatile("" ::: "memory"); return x + 2; }
+        int main(void) { return (int)((ebpf_multi_one(1) + ebpf_multi_two(2)) & 1); }
+        """;
+
+    [Fact]
+    public void Uprobe_multi_link_pins_and_is_described()
+    {
+        KernelGuard.RequireRoot();
+        if (!UprobeMultiFeature.IsSupported) KernelGuard.Unavailable("this kernel has no uprobe.multi links (Linux 6.6+)");
+        string target = NativeProgram.Build("link_multi_target", MultiTarget, "-O1");
+        var spec = BpfObjectSpec.FromFile(TestObjects.Path("multi_probes.bpf.o"));
+        foreach (var p in spec.Programs.Values) p.AutoLoad = p.Name == "count_pattern";
+        spec.Programs["count_pattern"].AttachTarget = $"{target}:ebpf_multi_*";
+        using var obj = spec.Load();
+        using var bpffs = new PrivateBpfFs();
+        using (var link = obj.Program("count_pattern").Attach())
+        {
+            Assert.Equal(BpfLinkType.UprobeMulti, link.GetInfo().Type);
+            link.Pin(bpffs.Pin("multi"));
+        }
+        NativeProgram.Run(target);
+        Assert.Equal(2ul, obj.ReadVariable<ulong>("pattern_hits")); // still attached through the pin
+        using (var pinned = BpfLink.OpenPinned(bpffs.Pin("multi")))
+        {
+            Assert.Equal(BpfLinkType.UprobeMulti, pinned.Type);
+            Assert.Throws<NotSupportedException>(() => pinned.Update(obj.Program("count_pattern")));
+            pinned.Unpin();
+        }
+        NativeProgram.Run(target);
+        Assert.Equal(2ul, obj.ReadVariable<ulong>("pattern_hits"));
+    }
+
+    [Fact]
+    public void Struct_ops_link_pins_is_described_and_detaches()
+    {
+        KernelGuard.RequireRoot();
+        const string Available = "/proc/sys/net/ipv4/tcp_available_congestion_control";
+        using var obj = BpfObject.Load(TestObjects.Path("struct_ops_cc.bpf.o"));
+        using var bpffs = new PrivateBpfFs();
+        using (var link = obj.AttachStructOps("ebpf_cc_link"))
+        {
+            Assert.Equal(BpfLinkType.StructOps, link.GetInfo().Type);
+            link.Pin(bpffs.Pin("cc"));
+        }
+        Assert.Contains("ebpfnet_cc_link", File.ReadAllText(Available), StringComparison.Ordinal); // registered through the pin
+        using (var pinned = BpfLink.OpenPinned(bpffs.Pin("cc")))
+        {
+            pinned.Detach();
+            Assert.DoesNotContain("ebpfnet_cc_link", File.ReadAllText(Available), StringComparison.Ordinal);
+            pinned.Unpin();
+        }
     }
 
     [Fact]
