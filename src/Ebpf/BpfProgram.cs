@@ -7,7 +7,7 @@ using Ebpf.Links.Usdt;
 namespace Ebpf;
 
 /// <summary>A program loaded into the kernel. Disposing closes this process's descriptor; links keep the program alive while attached.</summary>
-public sealed class BpfProgram : IDisposable
+public sealed partial class BpfProgram : IDisposable
 {
     private const uint BPF_F_TEST_RUN_ON_CPU = 1;
     private const uint BPF_STATS_RUN_TIME = 0;
@@ -42,7 +42,7 @@ public sealed class BpfProgram : IDisposable
 
     /// <summary>
     /// Opens a program pinned in bpffs. What the kernel does not keep (the section name, the expected attach type) is
-    /// unknown: <see cref="SectionName"/> is empty and <see cref="Attach"/> needs the explicit attach methods.
+    /// unknown: <see cref="SectionName"/> is empty and <see cref="Attach()"/> needs the explicit attach methods.
     /// </summary>
     /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), or it is not a program.</exception>
     public static BpfProgram OpenPinned(string path)
@@ -162,6 +162,8 @@ public sealed class BpfProgram : IDisposable
                 return FreplaceLink.Attach(this, _freplaceTarget);
             case BpfProgramType.PerfEvent:
                 throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a perf_event program: its section names no event; call AttachCpuClock(frequency).");
+            case var network when NetworkAttach.Handles(network):
+                throw NetworkAttach.NeedsTarget(this);
             default:
                 throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a {Type} program; Attach() supports tracepoint, raw tracepoint, kprobe, uprobe, tp_btf, fentry, fexit, fmod_ret, lsm and iter programs so far.");
         }

@@ -8,7 +8,7 @@ namespace Ebpf.Linking;
 /// verifier log that grows until it fits, so the exception can say why.</summary>
 internal static unsafe class ProgramLoader
 {
-    private const uint BPF_F_SLEEPABLE = 1u << 4;
+    private const uint BPF_F_SLEEPABLE = 1u << 4, BPF_F_XDP_HAS_FRAGS = 1u << 5;
     private const int MaxLogSize = 1 << 30;
 
     internal readonly record struct BtfInfo(SafeFd Btf, byte[] FuncInfo, uint FuncInfoCount, byte[] LineInfo, uint LineInfoCount);
@@ -30,7 +30,7 @@ internal static unsafe class ProgramLoader
                 License = (ulong)lic,
                 ProgName = ObjName.From(spec.Name),
                 ExpectedAttachType = (uint)(expectedAttachType ?? spec.ExpectedAttachType),
-                ProgFlags = spec.IsSleepable ? BPF_F_SLEEPABLE : 0,
+                ProgFlags = (spec.IsSleepable ? BPF_F_SLEEPABLE : 0) | (SectionTypes.IsXdpFrags(spec.Type, spec.SectionName) ? BPF_F_XDP_HAS_FRAGS : 0),
                 AttachBtfId = attachBtfId,
                 // A module's type: attach_btf_obj_fd (AttachProgFd's union member) is the module's BTF object; 0 for vmlinux.
                 AttachProgFd = attachBtfObject is null ? 0 : (uint)attachBtfObject.Fd,

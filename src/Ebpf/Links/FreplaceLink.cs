@@ -28,6 +28,8 @@ public sealed class FreplaceLink : BpfLink
     /// <inheritdoc/>
     public override bool IsDisposed => _fd.IsClosed;
 
+    private protected override SafeFd? LinkFd => _fd;
+
     internal static FreplaceLink Attach(BpfProgram program, string? targetProgram)
     {
         if (program.Type != BpfProgramType.Ext)

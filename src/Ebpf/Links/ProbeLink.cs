@@ -57,8 +57,7 @@ public sealed class ProbeLink : BpfLink
     /// <summary>True when the probe was created as a tracefs dynamic event rather than through the perf PMU.</summary>
     public bool UsesTracefs => _tracefsEventName is not null;
 
-    /// <summary>True when attached through a BPF link (BPF_LINK_CREATE); false when through the perf ioctl.</summary>
-    public bool IsBpfLink => _link is not null;
+    private protected override SafeFd? LinkFd => _link;
 
     /// <inheritdoc/>
     public override bool IsDisposed => _perfEvent.IsClosed;

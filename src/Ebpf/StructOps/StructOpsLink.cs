@@ -28,8 +28,12 @@ public sealed class StructOpsLink : BpfLink
     /// <summary>The kernel struct the map implements, for example <c>tcp_congestion_ops</c>.</summary>
     public string TypeName { get; }
 
-    /// <summary>True for <c>.struct_ops.link</c> maps (registered through a BPF link).</summary>
-    public bool IsBpfLink => _link is not null;
+    // .struct_ops.link maps are registered through a BPF link (IsBpfLink): it can be pinned, described and detached.
+    private protected override SafeFd? LinkFd => _link;
+
+    // BPF_LINK_UPDATE on a struct_ops link swaps the map, not a program.
+    private protected override void UpdateCore(BpfProgram program, BpfProgram? expectedProgram) =>
+        throw new NotSupportedException($"The struct_ops link of map '{ProgramName}' runs a map of programs, not one program; it cannot be updated to program '{program.Name}'.");
 
     /// <inheritdoc/>
     public override bool IsDisposed => Volatile.Read(ref _disposed) != 0;

@@ -37,6 +37,8 @@ public sealed class KprobeMultiLink : BpfLink
     /// <inheritdoc/>
     public override bool IsDisposed => _fd.IsClosed;
 
+    private protected override SafeFd? LinkFd => _fd;
+
     internal static KprobeMultiLink AttachPattern(BpfProgram program, string pattern, bool ret)
     {
         ArgumentException.ThrowIfNullOrEmpty(pattern);

@@ -50,6 +50,8 @@ public sealed class UprobeMultiLink : BpfLink
     /// <inheritdoc/>
     public override bool IsDisposed => _fd.IsClosed;
 
+    private protected override SafeFd? LinkFd => _fd;
+
     internal static UprobeMultiLink AttachPattern(BpfProgram program, string binaryPath, string pattern, bool ret, int processId)
     {
         ArgumentException.ThrowIfNullOrEmpty(pattern);
