@@ -14,7 +14,7 @@ public sealed class BpfLinkSet : IReadOnlyList<BpfLink>, IDisposable
 
     /// <summary>
     /// Attaches every loaded program of <paramref name="obj"/> whose section says where (<see cref="AttachesFromSection"/>),
-    /// in program-name order, with <see cref="BpfProgram.Attach"/>; the others (XDP, tc, perf_event, a uprobe without a
+    /// in program-name order, with <see cref="BpfProgram.Attach()"/>; the others (XDP, tc, perf_event, a uprobe without a
     /// path…) are left for the caller to attach explicitly. If one attach fails, the links made so far are detached and
     /// the exception propagates.
     /// </summary>
@@ -35,7 +35,7 @@ public sealed class BpfLinkSet : IReadOnlyList<BpfLink>, IDisposable
         return new BpfLinkSet(links);
     }
 
-    /// <summary>True when the program's section names its attach point, so <see cref="BpfProgram.Attach"/> can attach it
+    /// <summary>True when the program's section names its attach point, so <see cref="BpfProgram.Attach()"/> can attach it
     /// without arguments: tracepoint/category/name, raw_tp/name, kprobe/, kretprobe/, ksyscall/, uprobe/path:symbol,
     /// tp_btf/, fentry/, fexit/, fmod_ret/, lsm/, iter/.</summary>
     public static bool AttachesFromSection(BpfProgram program)

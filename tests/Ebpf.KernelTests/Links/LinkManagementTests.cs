@@ -78,7 +78,7 @@ public sealed class LinkManagementTests
     [Fact]
     public void Tp_btf_link_is_described_and_iterator_pins_are_readable()
     {
-        KernelGuard.RequirePath(Btf.KernelBtf.DefaultPath, "kernel BTF");
+        KernelGuard.RequirePath(Ebpf.Btf.KernelBtf.DefaultPath, "kernel BTF");
         using var obj = BpfObject.Load(TestObjects.Path("loader_btf_attach.bpf.o"));
         using var bpffs = new PrivateBpfFs();
         // The kernel makes a raw tracepoint link for tp_btf (fentry/fexit get tracing links; they cannot run here).
