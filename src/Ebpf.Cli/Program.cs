@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ebpf;
+using Ebpf.Cli;
 using Ebpf.Cli.Bench;
 using Ebpf.Cli.Objects;
 using Ebpf.Cli.Unlinks;
@@ -11,6 +12,7 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
     InspectCommand.Create(),
     BenchCommand.Create(),
 };
+ToolVersion.Use(root);
 
 try
 {
