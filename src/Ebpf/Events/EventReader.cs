@@ -28,6 +28,18 @@ public sealed class EventReader : IDisposable
     /// <summary>Records the kernel reported lost (perf buffer); always 0 for a ring buffer.</summary>
     public ulong LostCount => _perf?.LostCount ?? 0;
 
+    /// <summary>Where the BPF program counts the events it could not hand over (published as the
+    /// <c>ebpf.buffer.dropped</c> metric; see <see cref="Diagnostics.BpfDropCounter"/>). Null: none.</summary>
+    public Diagnostics.BpfDropCounter? DropCounter
+    {
+        get => _ring is not null ? _ring.Rings[0].DropCounter : _perf!.DropCounter;
+        set
+        {
+            if (_ring is not null) _ring.Rings[0].DropCounter = value;
+            else _perf!.DropCounter = value;
+        }
+    }
+
     /// <summary>The epoll descriptor that becomes readable when records are waiting.</summary>
     public int EpollFd => _ring?.EpollFd ?? _perf!.EpollFd;
 

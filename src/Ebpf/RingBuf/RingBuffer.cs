@@ -284,7 +284,10 @@ public sealed class RingBuffer : IDisposable
             // Reported rings are marked first, so that one a handler's stop keeps from being read is read next time.
             for (int i = 0; i < ready; i++)
             {
-                if (events[i].Data < (ulong)rings.Length) rings[(int)events[i].Data].MayHoldUnread = true;
+                if (events[i].Data >= (ulong)rings.Length) continue;
+                var reported = rings[(int)events[i].Data];
+                reported.MayHoldUnread = true;
+                reported.Metrics?.Woken();
             }
             for (int i = 0; i < ready; i++)
             {
