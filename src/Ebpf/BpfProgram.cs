@@ -58,6 +58,9 @@ public sealed class BpfProgram : IDisposable
 
     internal SafeFd Handle { get; }
 
+    /// <summary>The loader's logger (<see cref="BpfLoadOptions.Logger"/>), for decisions taken when attaching.</summary>
+    internal Microsoft.Extensions.Logging.ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     /// <summary>Where this program was pinned by <see cref="Pin"/> or found by <see cref="OpenPinned"/>; null otherwise.</summary>
     public string? PinnedPath { get; private set; }
 

@@ -1,4 +1,5 @@
 using Ebpf.Btf;
+using Ebpf.Diagnostics;
 using Ebpf.Externs;
 using Ebpf.Internal.Unix;
 using Ebpf.Pinning;
@@ -11,6 +12,7 @@ internal static class ObjectLoader
 {
     internal static BpfObject Load(BpfObjectSpec spec, BpfLoadOptions options)
     {
+        var log = LoaderLog.For(options);
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
         SafeFd? btf = null;
@@ -49,6 +51,7 @@ internal static class ObjectLoader
             var externs = ExternResolver.Resolve(spec, options, () => kernelBtf.Value);
             var btfKinds = options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
             if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, btfKinds, out btfFailure);
+            if (spec.Btf is not null) LoaderLog.ObjectBtf(log, spec.Name, spec.Btf, btfKinds, btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
             {
                 var effective = WithKconfig(name, mapSpec, externs);
@@ -67,6 +70,7 @@ internal static class ObjectLoader
                     core ??= new CoreRelocator(spec.Btf!, kernelBtf.Value, spec.Name,
                         options.KernelBtfPath is null ? Modules() : null);
                     core.Apply(programSpec, instructions);
+                    LoaderLog.CoreRelocations(log, spec.Name, programSpec, instructions);
                 }
                 // func_info and line_info refer to FUNC types: a kernel without them takes neither.
                 var btfInfo = btf is not null && spec.BtfExt is not null && btfKinds.HasFlag(BtfFeatureSet.Func)
@@ -78,12 +82,15 @@ internal static class ObjectLoader
                     fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
                         attachId, attachModule is null ? null : moduleBtfObjects[attachModule]);
                 }
+                catch (BpfVerifierException e) when (LoaderLog.VerifierRefused(log, spec.Name, e)) { throw; } // logs; never catches
                 catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
                 {
                     throw new BpfVerifierException(e.ProgramName, e.Errno, e.VerifierLog, $"{spec.Name}: program '{programSpec.Name}': {why}\n{e.Message}");
                 }
                 programs[name] = BpfProgram.FromLoaded(fd, programSpec);
+                programs[name].Logger = log;
             }
+            LogMessages.ObjectLoaded(log, spec.Name, programs.Count, maps.Count);
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
         }
         catch
