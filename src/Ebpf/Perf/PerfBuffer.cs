@@ -27,7 +27,7 @@ namespace Ebpf.Perf;
 /// <para>Memory: <c>(1 + pageCountPerCpu) × page size</c> per CPU, charged against <c>kernel.perf_event_mlock_kb</c> and
 /// RLIMIT_MEMLOCK.</para>
 /// </remarks>
-public sealed class PerfBuffer : IDisposable, IMetricsSource
+public sealed partial class PerfBuffer : IDisposable, IMetricsSource
 {
     private readonly string _mapName;
     private readonly SafeFd _map;
@@ -424,6 +424,7 @@ public sealed class PerfBuffer : IDisposable, IMetricsSource
     /// </summary>
     public void Dispose()
     {
+        _asyncPoller?.Dispose();
         // Hold the gate open while waking the poller, so the epoll cannot be released under our Wake.
         if (!_gate.TryEnter()) return;
         try
