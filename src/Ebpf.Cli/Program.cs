@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ebpf;
+using Ebpf.Cli;
 using Ebpf.Cli.Bench;
 using Ebpf.Cli.Gen;
 using Ebpf.Cli.Objects;
@@ -13,6 +14,7 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
     BenchCommand.Create(),
     GenCommand.Create(),
 };
+ToolVersion.Use(root);
 
 try
 {

@@ -66,6 +66,9 @@ public sealed partial class BpfProgram : IDisposable
     /// <summary>For a freplace program, the name of the program it was loaded against (for messages).</summary>
     private string? _freplaceTarget;
 
+    /// <summary>The loader's logger (<see cref="BpfLoadOptions.Logger"/>), for decisions taken when attaching.</summary>
+    internal Microsoft.Extensions.Logging.ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     /// <summary>Where this program was pinned by <see cref="Pin"/> or found by <see cref="OpenPinned"/>; null otherwise.</summary>
     public string? PinnedPath { get; private set; }
 

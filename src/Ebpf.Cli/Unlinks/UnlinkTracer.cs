@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Ebpf.Diagnostics;
 using Ebpf.Events;
 using Ebpf.Links;
 using Ebpf.Records;
@@ -47,6 +48,8 @@ internal sealed class UnlinkTracer : IDisposable
             }
             _reader = EventReader.Open(_object.Map(probe == UnlinkProbe.Kprobe && ring ? "rb" : "events"), OnRecord,
                 new EventReaderOptions { OnLost = output.Lost });
+            // The tracepoint programs count what they could not hand over in `drops`: published as ebpf.buffer.dropped.
+            if (probe == UnlinkProbe.Tracepoint) _reader.DropCounter = BpfDropCounter.FromMap(_object.Map("drops"));
         }
         catch
         {

@@ -10,7 +10,7 @@ namespace Ebpf.Events;
 /// <see cref="PerfBuffer"/>). The handler sees the same bytes either way; perf losses are counted in
 /// <see cref="LostCount"/> and reported to <see cref="EventReaderOptions.OnLost"/>.
 /// </summary>
-public sealed class EventReader : IDisposable
+public sealed partial class EventReader : IDisposable
 {
     private readonly RingBuffer? _ring;
     private readonly PerfBuffer? _perf;
@@ -28,6 +28,18 @@ public sealed class EventReader : IDisposable
     /// <summary>Records the kernel reported lost (perf buffer); always 0 for a ring buffer.</summary>
     public ulong LostCount => _perf?.LostCount ?? 0;
 
+    /// <summary>Where the BPF program counts the events it could not hand over (published as the
+    /// <c>ebpf.buffer.dropped</c> metric; see <see cref="Diagnostics.BpfDropCounter"/>). Null: none.</summary>
+    public Diagnostics.BpfDropCounter? DropCounter
+    {
+        get => _ring is not null ? _ring.Rings[0].DropCounter : _perf!.DropCounter;
+        set
+        {
+            if (_ring is not null) _ring.Rings[0].DropCounter = value;
+            else _perf!.DropCounter = value;
+        }
+    }
+
     /// <summary>The epoll descriptor that becomes readable when records are waiting.</summary>
     public int EpollFd => _ring?.EpollFd ?? _perf!.EpollFd;
 
@@ -40,11 +52,16 @@ public sealed class EventReader : IDisposable
     {
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(onRecord);
-        options ??= new EventReaderOptions();
+        return OpenCore(map, onRecord, options ?? new EventReaderOptions());
+    }
+
+    private static EventReader OpenCore(BpfMap map, RecordHandler onRecord, EventReaderOptions options)
+    {
         switch (map.Type)
         {
             case BpfMapType.RingBuf:
-                return new EventReader(new RingBuffer(map, record => { onRecord(record); return 0; }), null, EventTransport.RingBuf);
+                return new EventReader(new RingBuffer(map, record => { onRecord(record); return 0; },
+                    new RingBufferOptions { WaitMode = options.WaitMode }), null, EventTransport.RingBuf);
             case BpfMapType.PerfEventArray:
                 var onLost = options.OnLost;
                 var perf = new PerfBuffer(map, options.PerfPagesPerCpu, (_, data) => onRecord(data),
@@ -57,14 +74,14 @@ public sealed class EventReader : IDisposable
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for records and handles them; returns how many were handled.</summary>
-    public int Poll(TimeSpan timeout) => _ring?.Poll(timeout) ?? _perf!.Poll(timeout);
+    public int Poll(TimeSpan timeout) => RequireHandler()._ring?.Poll(timeout) ?? _perf!.Poll(timeout);
 
     /// <summary>Waits until records arrive or <paramref name="cancellationToken"/> is cancelled.</summary>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public int Poll(CancellationToken cancellationToken) => _ring?.Poll(cancellationToken) ?? _perf!.Poll(cancellationToken);
+    public int Poll(CancellationToken cancellationToken) => RequireHandler()._ring?.Poll(cancellationToken) ?? _perf!.Poll(cancellationToken);
 
     /// <summary>Handles every record already waiting, without blocking.</summary>
-    public int Consume() => _ring?.Consume() ?? _perf!.Consume();
+    public int Consume() => RequireHandler()._ring?.Consume() ?? _perf!.Consume();
 
     /// <summary>An async stream of records copied into <typeparamref name="T"/>.</summary>
     public IAsyncEnumerable<T> ReadAllAsync<T>(CancellationToken cancellationToken = default) where T : unmanaged =>

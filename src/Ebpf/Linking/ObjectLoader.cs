@@ -1,4 +1,5 @@
 using Ebpf.Btf;
+using Ebpf.Diagnostics;
 using Ebpf.Externs;
 using Ebpf.Internal.Unix;
 using Ebpf.Links.Usdt;
@@ -12,6 +13,7 @@ internal static class ObjectLoader
 {
     internal static BpfObject Load(BpfObjectSpec spec, BpfLoadOptions options)
     {
+        var log = LoaderLog.For(options);
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
         SafeFd? btf = null;
@@ -52,6 +54,7 @@ internal static class ObjectLoader
             if (spec.BtfTypes is not null) btf = ObjectBtf.TryLoad(spec.BtfTypes, btfKinds, out btfFailure);
             var structOps = StructOps.StructOpsLoading.Prepare(spec, () => kernelBtf.Value);
             structOps?.CreateMaps(spec.Name, maps, btf, btfFailure);
+            if (spec.BtfTypes is not null) LoaderLog.ObjectBtf(log, spec.Name, spec.BtfTypes, btfKinds, btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
             {
                 var effective = WithKconfig(name, mapSpec, externs);
@@ -70,6 +73,7 @@ internal static class ObjectLoader
                     core ??= new CoreRelocator(spec.BtfTypes!, kernelBtf.Value, spec.Name,
                         options.KernelBtfPath is null ? Modules() : null);
                     core.Apply(programSpec, instructions);
+                    LoaderLog.CoreRelocations(log, spec.Name, programSpec, instructions);
                 }
                 // func_info and line_info refer to FUNC types: a kernel without them takes neither.
                 var btfInfo = btf is not null && spec.BtfExt is not null && btfKinds.HasFlag(BtfFeatureSet.Func)
@@ -90,14 +94,17 @@ internal static class ObjectLoader
                     fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
                         attachId, attachObject, attachType);
                 }
+                catch (BpfVerifierException e) when (LoaderLog.VerifierRefused(log, spec.Name, e)) { throw; } // logs; never catches
                 catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
                 {
                     throw new BpfVerifierException(e.ProgramName, e.Errno, e.VerifierLog, $"{spec.Name}: program '{programSpec.Name}': {why}\n{e.Message}");
                 }
                 programs[name] = BpfProgram.FromLoaded(fd, programSpec, structOps?.TargetOf(programSpec)?.Attach ?? UsdtLoading.AttachType(programSpec, options));
+                programs[name].Logger = log;
             }
             UsdtLoading.ShareSpecTable(spec.Name, maps, programs.Values);
             structOps?.Complete(spec.Name, maps, programs);
+            LogMessages.ObjectLoaded(log, spec.Name, programs.Count, maps.Count);
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
         }
         catch

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ebpf.Diagnostics;
 using Ebpf.Elf;
 using Ebpf.Internal.Unix;
 
@@ -76,6 +77,7 @@ public sealed class ProbeLink : BpfLink
             throw new BpfFeatureNotSupportedException("perf_event_open", Errno.ENOENT, "kprobe",
                 $"Cannot attach {subject}: this kernel has no kprobe support, it was built without kprobes (no kprobe PMU at /sys/bus/event_source/devices/kprobe, no kprobe_events in tracefs; CONFIG_KPROBES / CONFIG_KPROBE_EVENTS are off). " +
                 "Use a tracepoint or raw tracepoint program instead.");
+        if (pmu is null && !preferTracefs) LogMessages.ProbeTracefsFallback(program.Logger, subject, "kprobe", events!);
         const string hint = "Does the kernel function exist (/proc/kallsyms) and may it be probed (not in /sys/kernel/debug/kprobes/blacklist)?";
         if (pmu is { } p)
         {
@@ -105,6 +107,7 @@ public sealed class ProbeLink : BpfLink
         if (pmu is null && events is null)
             throw new BpfFeatureNotSupportedException("perf_event_open", Errno.ENOENT, "uprobe",
                 $"Cannot attach {subject}: this kernel has no uprobe support, it was built without uprobes (no uprobe PMU at /sys/bus/event_source/devices/uprobe, no uprobe_events in tracefs; CONFIG_UPROBE_EVENTS is off).");
+        if (pmu is null && !preferTracefs) LogMessages.ProbeTracefsFallback(program.Logger, subject, "uprobe", events!);
         const string hint = "Is the offset inside the file's executable code?";
         if (pmu is { } p)
         {
