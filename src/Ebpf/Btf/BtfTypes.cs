@@ -118,16 +118,14 @@ internal sealed class BtfTypes
         return new BtfTypes(objectName, section, blob, typeStart, (int)typeLen, stringStart, (int)strLen, positions, baseTypes);
     }
 
-    /// <summary>The position of every record in <paramref name="types"/>: one pass reading only kinds and lengths.</summary>
+    /// <summary>The position of every record in <paramref name="types"/>, reading only kinds and lengths: a first pass
+    /// checks and counts the records, a second fills an array of exactly that many.</summary>
     private static int[] Walk(ReadOnlySpan<byte> types, uint firstId, bool unsplit, Func<uint, int, string> name, Func<string, BpfObjectException> bad)
     {
-        // A record is at least 12 bytes: that bounds the count without a first pass.
-        var positions = new List<int>(unsplit ? types.Length / 12 + 1 : types.Length / 12);
-        if (unsplit) positions.Add(-1);
-        int pos = 0;
-        while (pos < types.Length)
+        int first = unsplit ? 1 : 0, count = first;
+        for (int pos = 0; pos < types.Length; count++)
         {
-            uint id = firstId + (uint)positions.Count;
+            uint id = firstId + (uint)count;
             if (types.Length - pos < 12) throw bad($"BTF type {id} is truncated at type-section offset {pos}.");
             uint info = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 4)..]);
             var kind = (BtfKind)((info >> 24) & 0x1f);
@@ -135,10 +133,17 @@ internal sealed class BtfTypes
             if (extra < 0) throw bad($"BTF type [{id}] '{name(id, pos)}' has unknown kind {(int)kind}.");
             int remaining = types.Length - pos - 12;
             if (extra > remaining) throw bad($"BTF type [{id}] {kind} '{name(id, pos)}' needs {extra} more bytes but only {remaining} remain.");
-            positions.Add(pos);
             pos += 12 + (int)extra;
         }
-        return [.. positions];
+        var positions = new int[count];
+        if (unsplit) positions[0] = -1;
+        for (int i = first, pos = 0; i < count; i++)
+        {
+            positions[i] = pos;
+            uint info = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 4)..]);
+            pos += 12 + (int)TrailerLength((BtfKind)((info >> 24) & 0x1f), (int)(info & 0xffff));
+        }
+        return positions;
     }
 
     /// <summary>The bytes after a record's 12-byte header, or -1 for an unknown kind.</summary>
