@@ -80,10 +80,10 @@ internal sealed class ObjectLoader
                 btfKinds = _options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
                 if (_spec.Btf is not null) btf = ObjectBtf.TryLoad(_spec.Btf, btfKinds, out btfFailure);
             }
-            catch (BpfException e) when (_each)
+            catch (Exception e) when (_each && IsRefusal(e))
             {
                 // The externs and the BTF belong to the object: without them no program can be loaded.
-                foreach (var program in loadable) _programErrors.TryAdd(program.Name, e);
+                foreach (var program in loadable) _programErrors.TryAdd(program.Name, AsBpf(e, program));
                 return new BpfObject(_spec.Name, _maps, _programs, _spec.Variables);
             }
             foreach (var (name, mapSpec) in _spec.Maps)
@@ -94,9 +94,9 @@ internal sealed class ObjectLoader
                     _maps[name] = effective.Pinning != 0 ? _pins.CreateOrReuse(effective, () => CreateMap(_spec.Name, effective, btf))
                         : CreateMap(_spec.Name, effective, btf);
                 }
-                catch (BpfException e) when (_each)
+                catch (Exception e) when (_each && IsRefusal(e))
                 {
-                    _mapErrors[name] = e;
+                    _mapErrors[name] = e as BpfException ?? new BpfMapException("pin", 0, name, $"{_spec.Name}: map '{name}': {e.Message}");
                 }
             }
             CoreRelocator? core = null;
@@ -119,9 +119,9 @@ internal sealed class ObjectLoader
                     var (attachId, attachModule) = attachBtfIds.GetValueOrDefault(program.Name);
                     _programs[program.Name] = BpfProgram.FromLoaded(LoadProgram(program, instructions, btfInfo, btfFailure, attachId, attachModule), program);
                 }
-                catch (BpfException e) when (_each)
+                catch (Exception e) when (_each && IsRefusal(e))
                 {
-                    _programErrors[program.Name] = e;
+                    _programErrors[program.Name] = AsBpf(e, program);
                 }
             }
             return new BpfObject(_spec.Name, _maps, _programs, _spec.Variables);
@@ -141,6 +141,10 @@ internal sealed class ObjectLoader
         }
     }
 
+    /// <summary>What loading each program records instead of throwing: the kernel's and the loader's refusals, and the
+    /// file-system errors of pinning and of reading kernel files.</summary>
+    private static bool IsRefusal(Exception e) => e is BpfException or IOException or UnauthorizedAccessException;
+
     /// <summary>Runs one program's step: in all-or-nothing mode its failure propagates; loading each, it is recorded.</summary>
     private bool Try(ProgramSpec program, Action step)
     {
@@ -149,12 +153,15 @@ internal sealed class ObjectLoader
             step();
             return true;
         }
-        catch (BpfException e) when (_each)
+        catch (Exception e) when (_each && IsRefusal(e))
         {
-            _programErrors.TryAdd(program.Name, e);
+            _programErrors.TryAdd(program.Name, AsBpf(e, program));
             return false;
         }
     }
+
+    private BpfException AsBpf(Exception e, ProgramSpec program) =>
+        e as BpfException ?? new BpfObjectException(_spec.Name, program.SectionName, $"program '{program.Name}': {e.Message}");
 
     private (uint Id, string? Module) ResolveAttachTarget(ProgramSpec program)
     {
