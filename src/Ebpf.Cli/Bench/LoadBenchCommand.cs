@@ -28,9 +28,10 @@ internal static class LoadBenchCommand
                 var paths = files.Select(f => f.FullName).ToList();
                 if (paths.Count == 0)
                 {
-                    embedded = Path.Combine(Path.GetTempPath(), $"ebpf-bench-load-{Environment.ProcessId}.bpf.o");
-                    File.WriteAllBytes(embedded, EmbeddedObjects.Read("lesson_unlinks.bpf.o"));
-                    paths.Add(embedded);
+                    embedded = Directory.CreateTempSubdirectory("ebpf-bench-load-").FullName;
+                    string file = Path.Combine(embedded, "lesson_unlinks.bpf.o");
+                    File.WriteAllBytes(file, EmbeddedObjects.Read("lesson_unlinks.bpf.o"));
+                    paths.Add(file);
                 }
                 var results = paths.Select(p => LoadBenchmark.Run(p, parse.GetValue(rounds))).ToList();
                 if (parse.GetValue(json)) WriteJson(results);
@@ -39,7 +40,7 @@ internal static class LoadBenchCommand
             }
             finally
             {
-                if (embedded is not null) File.Delete(embedded);
+                if (embedded is not null) Directory.Delete(embedded, recursive: true);
             }
         });
         return command;
