@@ -45,11 +45,12 @@ internal sealed class ObjectLoader
         return new BpfLoadResult(loaded, loader._programErrors, loader._mapErrors);
     }
 
-    /// <summary>The running kernel's module BTF (split on top of vmlinux), read on first need, once per load.</summary>
+    /// <summary>The running kernel's module BTF (split on top of vmlinux), read when first enumerated (an iterator: CO-RE
+    /// and attach targets enumerate it only when vmlinux has no candidate), once per load.</summary>
     private IEnumerable<BtfTypes> Modules()
     {
         _modules ??= [.. KernelBtf.Modules(KernelBtf.Vmlinux("Module BTF"))];
-        return _modules;
+        foreach (var module in _modules) yield return module;
     }
 
     /// <summary>The kernel BTF CO-RE, typed ksyms and kfuncs resolve against: vmlinux (shared by every load in the
