@@ -139,7 +139,7 @@ public sealed class BtfAttachTargetTests
     }
 
     [Fact]
-    public void Name_index_agrees_with_the_full_parser_on_every_named_type_of_real_objects()
+    public void Name_index_and_scan_agree_with_the_full_parser_on_every_named_type_of_real_objects()
     {
         foreach (var file in (string[])["loader_basic.bpf.o", "loader_core_kernel.bpf.o", "loader_btf_attach.bpf.o"])
         {
@@ -155,17 +155,19 @@ public sealed class BtfAttachTargetTests
                 // The first of the name and kind by decoding every type, against the index that decodes none.
                 uint first = parsed.All.First(u => u.Name == t.Name && u.Kind == t.Kind).Id;
                 Assert.Equal(first, indexed.FirstOwnIdNamed(t.Name, t.Kind));
+                Assert.Equal(first, BtfScan.FindFirst(blob, t.Name, t.Kind, file));
                 Assert.Equal(parsed.All.Where(u => u.Name == t.Name && u.Id != 0).Select(u => u.Id), indexed.IdsNamed(t.Name));
                 checkedTypes++;
             }
             Assert.True(checkedTypes > 10, $"{file}: only {checkedTypes} named types");
             Assert.Equal(0u, indexed.FirstOwnIdNamed("no_such_type_anywhere", BtfKind.Function));
+            Assert.Equal(0u, BtfScan.FindFirst(blob, "no_such_type_anywhere", BtfKind.Function, file));
             Assert.Empty(indexed.IdsNamed(""));
         }
     }
 
     [Fact]
-    public void Index_rejects_a_truncated_or_unknown_type_naming_the_source()
+    public void Index_and_scan_reject_a_truncated_or_unknown_type_naming_the_source()
     {
         var blob = Kernel();
         var truncated = blob.ToArray();
@@ -175,6 +177,10 @@ public sealed class BtfAttachTargetTests
         BinaryPrimitives.WriteUInt32LittleEndian(unknown.AsSpan(24 + 4), 31u << 24);
         Assert.Contains("unknown kind 31", Assert.Throws<BpfObjectException>(() => BtfTypes.Index(unknown, "bad.btf", "/bad.btf")).Message, StringComparison.Ordinal);
         Assert.Throws<BpfObjectException>(() => BtfTypes.Index(blob.AsSpan(0, 10).ToArray(), "bad.btf", "/bad.btf"));
+        // The one-walk scan of a blob searched once refuses them the same way.
+        Assert.Equal("bad.btf", Assert.Throws<BpfObjectException>(() => BtfScan.FindFirst(truncated, "bpf_iter_task", BtfKind.Function, "bad.btf")).ObjectName);
+        Assert.Contains("unknown kind 31", Assert.Throws<BpfObjectException>(() => BtfScan.FindFirst(unknown, "x", BtfKind.Function, "bad.btf")).Message, StringComparison.Ordinal);
+        Assert.Throws<BpfObjectException>(() => BtfScan.FindFirst(blob.AsSpan(0, 10), "x", BtfKind.Function, "bad.btf"));
     }
 
     [Fact]
