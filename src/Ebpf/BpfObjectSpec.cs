@@ -132,6 +132,15 @@ public sealed class BpfObjectSpec
     /// <exception cref="BpfPermissionException">The process lacks CAP_BPF / CAP_PERFMON.</exception>
     public BpfObject Load(BpfLoadOptions? options = null) => ObjectLoader.Load(this, options ?? new BpfLoadOptions());
 
+    /// <summary>
+    /// Loads each program on its own, against maps created once: a map the kernel refuses (for example one declared with
+    /// max_entries 0 and not sized with <see cref="MapSpec.MaxEntries"/>) fails exactly the programs that use it, a program
+    /// the verifier rejects fails alone, and the rest load: each program gets the outcome libbpf gives it when loaded
+    /// alone. Failures are reported in the result, not thrown (without CAP_BPF every program fails with a
+    /// <see cref="BpfPermissionException"/>).
+    /// </summary>
+    public BpfLoadResult LoadEach(BpfLoadOptions? options = null) => ObjectLoader.LoadEach(this, options ?? new BpfLoadOptions());
+
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({Programs.Count} programs, {Maps.Count} maps)";
 }

@@ -67,6 +67,9 @@ internal static unsafe partial class CRef
     [LibraryImport(Library, EntryPoint = "cref_producers_stop")]
     internal static partial long ProducersStop(nint producers);
 
+    [LibraryImport(Library, EntryPoint = "cref_load_object", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int LoadObject(string objectPath, out long openNs, out long loadNs);
+
     /// <summary><c>struct cref_stream_result</c>: fifteen int64 fields in this order.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StreamResult
