@@ -26,7 +26,7 @@ libs="$(pkg-config --libs libbpf) -lpthread"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck disable=SC2086 # flags are word lists
-"$CC" $cflags -shared -Wl,-soname,libebpf_cref.so -o "$tmp/libebpf_cref.so" "$src/cref.c" $libs
+"$CC" $cflags -shared -Wl,-soname,libebpf_cref.so -o "$tmp/libebpf_cref.so" "$src/cref.c" "$src/cref_load.c" $libs
 # The CLI links the shared library (so the CLI also tests it) and finds it beside itself.
 # shellcheck disable=SC2086
 "$CC" $cflags -o "$tmp/cref" "$src/cref_cli.c" -L"$tmp" -lebpf_cref -Wl,-rpath,'$ORIGIN' $libs

@@ -148,6 +148,21 @@ CREF_API int cref_urb_new(int32_t map_fd, cref_urb **out);
 CREF_API void cref_urb_free(cref_urb *p);
 CREF_API int64_t cref_urb_produce(cref_urb *p, int64_t records, int32_t record_size, int64_t first_seq, int64_t *elapsed_ns);
 
+/* libbpf as the reference loader (cref_load.c). */
+
+/* An object's per-program outcome as libbpf gives it: first each map is created alone (no program loaded) to learn
+ * which ones the kernel refuses (libbpf sizes a PERF_EVENT_ARRAY left at max_entries 0 by the possible CPUs and
+ * sends any other 0 to the kernel); then each program is loaded alone (bpf_program__set_autoload) with every map the
+ * kernel accepts (bpf_map__set_autocreate), so a program using a refused map fails and the others load. A loaded
+ * program is pinned at pin_dir/<name> (pin_dir on a bpffs; maps pinned by name go under pin_dir too). Writes one line
+ * per program, "name\t0" or "name\t-errno", into out (NUL-terminated). Returns the number of programs, or a
+ * negative errno (-ENOSPC: out is too small). */
+CREF_API int cref_load_each(const char *object_path, const char *pin_dir, char *out, int64_t out_len);
+
+/* Opens (bpf_object__open_file) and loads (bpf_object__load) an object, then closes it. open_ns, load_ns: the
+ * CLOCK_MONOTONIC time of each phase. Returns 0 or the load's negative errno. */
+CREF_API int cref_load_object(const char *object_path, int64_t *open_ns, int64_t *load_ns);
+
 /* 1 = let libbpf print its debug messages to stderr (default: warnings only). */
 CREF_API void cref_set_verbose(int32_t verbose);
 

@@ -9,6 +9,9 @@
  *
  *   cref selftest   checks the plumbing the side-by-side comparison relies on (shared ring, perf slot claim,
  *                   drop counting, the stream producer) in well under a second
+ *   cref load-each OBJECT PIN_DIR
+ *                   libbpf's per-program outcome (cref_load_each): one line per program, "name<TAB>0|-errno",
+ *                   loaded programs pinned in PIN_DIR (a bpffs directory)
  *
  * Prints one JSON object on stdout. Drain follows the protocol in cref.h: two untimed warm-up laps, then rounds
  * of fill + timed drain; the median is the figure to quote.
@@ -61,6 +64,7 @@ static void usage(void)
 		"                   [--producers 1] [--wakeup-every 0] [--perf-wakeup 1] [--perf-pages 256]\n"
 		"                   [--query-avail] [--object PATH]\n"
 		"       cref selftest [--object PATH]\n"
+		"       cref load-each OBJECT PIN_DIR\n"
 		"Default object: <repo>/bpf/bench.bpf.o found from this executable's location.\n");
 	exit(2);
 }
@@ -396,8 +400,27 @@ static int run_selftest(const struct options *o)
 	return 0;
 }
 
+/* cref load-each OBJECT PIN_DIR: prints cref_load_each's lines (before option parsing: it takes positional arguments). */
+static int run_load_each(int argc, char **argv)
+{
+	static char out[1 << 20];
+	int n;
+
+	if (argc != 4)
+		usage();
+	n = cref_load_each(argv[2], argv[3], out, sizeof(out));
+	if (n < 0) {
+		fprintf(stderr, "cref load-each: %s: %s\n", argv[2], strerror(-n));
+		return 1;
+	}
+	fputs(out, stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "load-each"))
+		return run_load_each(argc, argv);
 	struct options o = parse(argc, argv);
 
 	if (!strcmp(o.command, "drain"))

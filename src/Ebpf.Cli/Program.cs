@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Ebpf;
+using Ebpf.Cli;
 using Ebpf.Cli.Bench;
+using Ebpf.Cli.Gen;
 using Ebpf.Cli.Objects;
 using Ebpf.Cli.Unlinks;
 
@@ -10,7 +12,9 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
     LoadCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
+    GenCommand.Create(),
 };
+ToolVersion.Use(root);
 
 try
 {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Ebpf;
 
 /// <summary>Options for <see cref="BpfObjectSpec.Load"/>.</summary>
@@ -38,6 +40,18 @@ public sealed class BpfLoadOptions
     /// When every <c>CONFIG_*</c> extern is given here, the kernel configuration is not read.
     /// </summary>
     public IReadOnlyDictionary<string, string>? Kconfig { get; init; }
+
+    /// <summary>
+    /// Where the loader says what it decided (category <c>Ebpf.Loader</c> is a good name for it): the object loaded,
+    /// CO-RE relocations applied and poisoned, BTF the kernel needed sanitised or refused, map-creation and probe
+    /// fallbacks, and the verifier log when a program is refused. Null (the default): silent. Nothing is logged per
+    /// event; see docs/logging.md for the messages and their event ids.
+    /// </summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>Tests only: load usdt programs for one perf-event uprobe per site (what kernels without uprobe.multi
+    /// links get) even where uprobe.multi links exist.</summary>
+    internal bool UsdtPerfEventLinks { get; init; }
 
     /// <summary>Tests only: the BTF kinds to assume the kernel accepts, instead of probing, to exercise sanitisation.</summary>
     internal Btf.BtfFeatureSet? AssumedBtfFeatures { get; init; }

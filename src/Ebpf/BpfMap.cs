@@ -26,6 +26,9 @@ public sealed unsafe class BpfMap : IDisposable
 
     internal SafeFd Handle { get; }
 
+    /// <summary>For a struct_ops map loaded from an object: its value and kind, for <see cref="StructOps.StructOpsLink"/>.</summary>
+    internal StructOps.StructOpsState? StructOps { get; set; }
+
     /// <summary>The map's name (as declared in the object, not truncated to the kernel's 15 characters).</summary>
     public string Name { get; }
 
@@ -54,7 +57,8 @@ public sealed unsafe class BpfMap : IDisposable
     public bool IsDisposed => Handle.IsClosed;
 
     /// <summary>Creates a map from <paramref name="spec"/>. Sizes are checked before the syscall.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A ring buffer size is not a power-of-two multiple of the page size.</exception>
+    /// <exception cref="BpfMapException">A ring buffer size is not a power-of-two multiple of the page size, or the kernel
+    /// refused the map (for example max_entries 0 for a map type that needs a size).</exception>
     /// <exception cref="BpfPermissionException">The process lacks CAP_BPF.</exception>
     public static BpfMap Create(MapSpec spec) => Create(spec, btf: null);
 
@@ -78,12 +82,13 @@ public sealed unsafe class BpfMap : IDisposable
     internal static BpfMap Create(MapSpec spec, SafeFd? btf, SafeFd? innerMap = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (spec.Type is BpfMapType.RingBuf or BpfMapType.UserRingBuf)
-            RingBufferSize.Validate(spec.Name, spec.MaxEntries, Environment.SystemPageSize,
-                spec.Type == BpfMapType.UserRingBuf ? "User ring buffer" : "Ring buffer");
+        if (spec.Type is BpfMapType.RingBuf or BpfMapType.UserRingBuf
+            && RingBufferSize.Problem(spec.Name, spec.MaxEntries, Environment.SystemPageSize,
+                spec.Type == BpfMapType.UserRingBuf ? "User ring buffer" : "Ring buffer") is { } problem)
+            throw new BpfMapException("BPF_MAP_CREATE", 0, spec.Name, problem);
+        // max_entries 0 goes to the kernel as libbpf sends it: local-storage maps require it, and for the others the
+        // kernel's EINVAL comes back with a hint to set MapSpec.MaxEntries (a perf event array's 0 was sized above).
         var (keySize, valueSize, maxEntries) = EffectiveShape(spec);
-        if (spec.Type is not (BpfMapType.RingBuf or BpfMapType.UserRingBuf) && maxEntries == 0)
-            throw new ArgumentOutOfRangeException(nameof(spec), $"Map '{spec.Name}': max_entries is 0; set MapSpec.MaxEntries to the number of entries the map must hold.");
 
         var attr = new MapCreateAttr
         {

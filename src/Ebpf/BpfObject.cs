@@ -71,6 +71,9 @@ public sealed class BpfObject : IDisposable
             : throw new KeyNotFoundException($"Object '{Name}' has no loaded program '{name}'. Programs: {string.Join(", ", _programs.Keys.Order(StringComparer.Ordinal))}.");
     }
 
+    /// <summary>Registers struct_ops map <paramref name="mapName"/> (see <see cref="StructOps.StructOpsLink.Attach"/>).</summary>
+    public StructOps.StructOpsLink AttachStructOps(string mapName) => StructOps.StructOpsLink.Attach(Map(mapName));
+
     /// <summary>Reads global variable <paramref name="name"/> from its global-data map (.bss, .data, .rodata) as it is now in the kernel.</summary>
     /// <exception cref="KeyNotFoundException">No such variable; the message lists the variables.</exception>
     /// <exception cref="ArgumentException">The size of <typeparamref name="T"/> differs from the variable's.</exception>

@@ -12,12 +12,13 @@ internal static class BenchCommand
 
     internal static Command Create()
     {
-        var command = new Command("bench", "Measure Ebpf.Net's ring and perf buffer consumers against libbpf's C consumers in one run.");
+        var command = new Command("bench", "Measure Ebpf.Net's consumers and loader against libbpf's in one run.");
         command.Subcommands.Add(CreateDrain());
         command.Subcommands.Add(CreateStream());
         command.Subcommands.Add(CreateQuestions());
         command.Subcommands.Add(LatencyCommand.Create());
         command.Subcommands.Add(UserRingBufCommand.Create());
+        command.Subcommands.Add(LoadBenchCommand.Create());
         return command;
     }
 

@@ -76,6 +76,9 @@ internal static unsafe partial class CRef
     [LibraryImport(Library, EntryPoint = "cref_urb_produce")]
     internal static partial long UserRingProduce(nint producer, long records, int recordSize, long firstSeq, out long elapsedNs);
 
+    [LibraryImport(Library, EntryPoint = "cref_load_object", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int LoadObject(string objectPath, out long openNs, out long loadNs);
+
     /// <summary><c>struct cref_stream_result</c>: fifteen int64 fields in this order.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StreamResult

@@ -1,6 +1,9 @@
 using System.Runtime.InteropServices;
+using Ebpf.Diagnostics;
 using Ebpf.Events;
 using Ebpf.Links;
+using Ebpf.Records;
+using UnlinkEvent = Ebpf.Cli.Unlinks.UnlinksBpf.UnlinkEvent;
 
 namespace Ebpf.Cli.Unlinks;
 
@@ -53,7 +56,7 @@ internal sealed class UnlinkTracer : IDisposable
             };
             _reader = probe == UnlinkProbe.Kprobe
                 ? EventReader.Open(_object.Map(ring ? "rb" : "events"), OnRecord, options)
-                : EventReader.Open(_object, "events", OnRecord, options);
+                : EventReader.Open(_object, "events", OnRecord, options); // the channel's counter: Loss and ebpf.buffer.dropped
         }
         catch
         {
@@ -121,8 +124,7 @@ internal sealed class UnlinkTracer : IDisposable
 
     private void OnRecord(ReadOnlySpan<byte> record, bool late)
     {
-        if (record.Length < Marshal.SizeOf<UnlinkEvent>()) return;
-        var e = MemoryMarshal.Read<UnlinkEvent>(record);
+        if (!RecordView.TryRead(record, out UnlinkEvent e)) return;
         if (_userSpacePid != 0 && e.Pid != _userSpacePid) return;
         _received++;
         _output.Event(e, late);

@@ -81,7 +81,7 @@ internal static class BtfSanitizer
         return placeholder == 0 ? raw : WithPlaceholderInt(raw, btf);
     }
 
-    private static bool Needs(BtfTypes btf, BtfFeatureSet kernel)
+    internal static bool Needs(BtfTypes btf, BtfFeatureSet kernel)
     {
         if (kernel == BtfFeatureSet.All) return false;
         foreach (var t in btf.All)

@@ -4,9 +4,9 @@ using System.Text;
 namespace Ebpf.Btf;
 
 /// <summary>
-/// Finds a type by name and kind in a raw BTF blob without parsing it into objects. The kernel's vmlinux BTF holds
-/// some 150,000 types; resolving a program's attach target needs one of them, and a full <see cref="BtfTypes.Parse"/>
-/// costs over a second where this walk costs milliseconds and allocates nothing per type.
+/// Finds a type by name and kind in a raw BTF blob searched once (a loaded program's BTF, for example) without parsing
+/// it into objects: one walk, nothing allocated per type. The kernel's BTF, which every load searches, is indexed
+/// instead (<see cref="BtfTypes.Index"/>, <see cref="BtfNameIndex"/>).
 /// </summary>
 internal static class BtfScan
 {

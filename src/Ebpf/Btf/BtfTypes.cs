@@ -4,24 +4,33 @@ using System.Text;
 namespace Ebpf.Btf;
 
 /// <summary>
-/// The types of one BTF blob (an object's .BTF section or the kernel's vmlinux BTF). Parsing checks every length
-/// against the blob, so a corrupt blob yields a <see cref="BpfObjectException"/> naming the section.
+/// The types of one BTF blob (an object's .BTF section or the kernel's vmlinux BTF). Every record's length is checked
+/// against the blob up front, so a corrupt blob yields a <see cref="BpfObjectException"/> naming the section.
 /// A split blob (a kernel module's /sys/kernel/btf/&lt;module&gt;) extends a base (vmlinux): its first type id is the base's
 /// type count (void included) and its string offsets continue after the base's string section, so ids and names
 /// resolve across both; <see cref="Base"/> is then set.
+/// <see cref="Parse"/> (an object's BTF) turns every record into a <see cref="BtfType"/> and checks every name and
+/// reference at once. <see cref="Index"/> (the kernel's BTF: some 125,000 types, of which a load reaches a few hundred)
+/// keeps only each record's position: a type becomes an object, with its names and references checked, when it is
+/// first reached, and names are found through a hash index over the blob's bytes. Both are safe to share between threads.
 /// </summary>
 internal sealed class BtfTypes
 {
     internal const ushort Magic = 0xeB9F;
     private const int MaxResolveDepth = 64;
 
-    /// <summary>This blob's own types: for a split blob the first is id <see cref="_firstId"/>, else void (id 0).</summary>
-    private readonly List<BtfType> _types;
-    private readonly uint _firstId;
-    private Dictionary<string, List<uint>>? _byName;
+    /// <summary>Each own type's record position in the type section, by id - <see cref="_firstId"/>; -1 for void.</summary>
+    private readonly int[] _positions;
 
-    private BtfTypes(string objectName, string section, byte[] raw, int typeStart, int stringStart, int stringLength, List<BtfType> types,
-        BtfTypes? baseTypes = null)
+    /// <summary>Own types made into objects so far (all of them after <see cref="Parse"/>).</summary>
+    private readonly BtfType?[] _types;
+
+    private readonly uint _firstId;
+    private readonly int _typeLength;
+    private BtfNameIndex? _names;
+
+    private BtfTypes(string objectName, string section, byte[] raw, int typeStart, int typeLength, int stringStart, int stringLength,
+        int[] positions, BtfTypes? baseTypes)
     {
         Base = baseTypes;
         _firstId = baseTypes is null ? 0 : (uint)baseTypes.Count;
@@ -29,9 +38,11 @@ internal sealed class BtfTypes
         Section = section;
         Raw = raw;
         TypeStart = typeStart;
+        _typeLength = typeLength;
         StringStart = stringStart;
         StringLength = stringLength;
-        _types = types;
+        _positions = positions;
+        _types = new BtfType?[positions.Length];
     }
 
     internal string ObjectName { get; }
@@ -41,7 +52,7 @@ internal sealed class BtfTypes
 
     internal string Section { get; }
 
-    /// <summary>A private copy of the blob (header included), patched by DATASEC fix-ups before kernel load.</summary>
+    /// <summary>The blob (header included): for an object a private copy, patched by DATASEC fix-ups before kernel load.</summary>
     internal byte[] Raw { get; }
 
     internal int TypeStart { get; }
@@ -51,22 +62,38 @@ internal sealed class BtfTypes
     internal int StringLength { get; }
 
     /// <summary>The number of type ids, including the implicit void (id 0) and, for a split blob, the base's types.</summary>
-    internal int Count => (int)_firstId + _types.Count;
+    internal int Count => (int)_firstId + _positions.Length;
 
     // Unsplit: _firstId is 0, so this is one bounds check. Split: ids below _firstId wrap around and go to the base.
-    internal BtfType this[uint id] => id - _firstId < (uint)_types.Count ? _types[(int)(id - _firstId)]
+    internal BtfType this[uint id] => id - _firstId < (uint)_positions.Length ? OwnAt((int)(id - _firstId))
         : id < _firstId ? Base![id]
         : throw new BpfObjectException(ObjectName, Section, $"BTF type id {id} does not exist ({Count} types).");
 
     /// <summary>Every type, the base's first for a split blob.</summary>
-    internal IEnumerable<BtfType> All => Base is null ? _types : Base.All.Concat(_types);
+    internal IEnumerable<BtfType> All => Base is null ? OwnTypes() : Base.All.Concat(OwnTypes());
 
     /// <summary>This blob's own types (for a split blob, without the base's).</summary>
-    internal IReadOnlyList<BtfType> Own => _types;
+    internal IReadOnlyList<BtfType> Own => [.. OwnTypes()];
 
-    /// <summary>Parses <paramref name="blob"/>; errors name <paramref name="objectName"/> and <paramref name="section"/>.
-    /// With <paramref name="baseTypes"/>, the blob is split BTF on top of it (a kernel module's on top of vmlinux).</summary>
+    private IEnumerable<BtfType> OwnTypes()
+    {
+        for (int i = 0; i < _positions.Length; i++) yield return OwnAt(i);
+    }
+
+    /// <summary>Parses <paramref name="blob"/> (copied) into types, checking every record, name and reference; errors name
+    /// <paramref name="objectName"/> and <paramref name="section"/>. With <paramref name="baseTypes"/>, the blob is split
+    /// BTF on top of it (a kernel module's on top of vmlinux).</summary>
     internal static BtfTypes Parse(ReadOnlySpan<byte> blob, string objectName, string section, BtfTypes? baseTypes = null)
+    {
+        var btf = Index(blob.ToArray(), objectName, section, baseTypes);
+        for (int i = 0; i < btf._types.Length; i++) btf._types[i] = btf.Decode(i);
+        for (int i = 0; i < btf._types.Length; i++) btf.CheckReferences(btf._types[i]!);
+        return btf;
+    }
+
+    /// <summary>Indexes <paramref name="blob"/> (kept, not copied) without decoding its types: checks the header and the
+    /// record lengths now, each type's names and references when it is first reached.</summary>
+    internal static BtfTypes Index(byte[] blob, string objectName, string section, BtfTypes? baseTypes = null)
     {
         BpfObjectException Bad(string m) => new(objectName, section, m);
         if (baseTypes?.Base is not null) throw Bad("split BTF on top of split BTF is not supported (the base must be vmlinux-like).");
@@ -74,114 +101,151 @@ internal sealed class BtfTypes
         if (BinaryPrimitives.ReadUInt16LittleEndian(blob) != Magic)
             throw Bad($"bad BTF magic 0x{BinaryPrimitives.ReadUInt16LittleEndian(blob):x4} (expected 0xeb9f; big-endian BTF is not supported).");
         if (blob[2] != 1) throw Bad($"BTF version {blob[2]} is not supported (expected 1).");
-        uint hdrLen = BinaryPrimitives.ReadUInt32LittleEndian(blob[4..]);
-        uint typeOff = BinaryPrimitives.ReadUInt32LittleEndian(blob[8..]);
-        uint typeLen = BinaryPrimitives.ReadUInt32LittleEndian(blob[12..]);
-        uint strOff = BinaryPrimitives.ReadUInt32LittleEndian(blob[16..]);
-        uint strLen = BinaryPrimitives.ReadUInt32LittleEndian(blob[20..]);
+        uint hdrLen = BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(4));
+        uint typeOff = BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(8));
+        uint typeLen = BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(12));
+        uint strOff = BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(16));
+        uint strLen = BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(20));
         if (hdrLen < 24 || hdrLen > (uint)blob.Length) throw Bad($"BTF header length {hdrLen} is invalid for a {blob.Length}-byte section.");
         ulong body = (ulong)blob.Length - hdrLen;
         if ((ulong)typeOff + typeLen > body) throw Bad($"BTF type section (offset {typeOff}, length {typeLen}) lies outside the section.");
         if ((ulong)strOff + strLen > body) throw Bad($"BTF string section (offset {strOff}, length {strLen}) lies outside the section.");
         if (typeLen % 4 != 0) throw Bad($"BTF type section length {typeLen} is not a multiple of 4.");
-
         int typeStart = (int)(hdrLen + typeOff), stringStart = (int)(hdrLen + strOff);
-        var strings = new StringSections(
-            baseTypes is null ? default : baseTypes.Raw.AsSpan(baseTypes.StringStart, baseTypes.StringLength), blob.Slice(stringStart, (int)strLen));
-        if (strLen > 0 && strings.Own[^1] != 0) throw Bad("BTF string section is not NUL-terminated.");
-        var types = blob.Slice(typeStart, (int)typeLen);
-        // A split blob's ids start at the base's count; its list holds only its own types (no second void).
-        uint firstId = baseTypes is null ? 0 : (uint)baseTypes.Count;
-        var list = baseTypes is null ? new List<BtfType> { new() { Id = 0, Kind = BtfKind.Void, Name = "void" } } : [];
-
-        int pos = 0;
-        while (pos < types.Length)
-        {
-            if (types.Length - pos < 12) throw Bad($"BTF type {firstId + list.Count} is truncated at type-section offset {pos}.");
-            uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(types[pos..]);
-            uint info = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 4)..]);
-            uint sizeOrType = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 8)..]);
-            var kind = (BtfKind)((info >> 24) & 0x1f);
-            int vlen = (int)(info & 0xffff);
-            uint id = firstId + (uint)list.Count;
-            string name = String(strings, nameOff, id, Bad);
-            int start = pos;
-            pos += 12;
-            int remaining = types.Length - pos;
-
-            BtfType t;
-            switch (kind)
-            {
-                case BtfKind.Int or BtfKind.Variable or BtfKind.DeclTag:
-                {
-                    uint extra = BinaryPrimitives.ReadUInt32LittleEndian(Need(types, pos, 4, remaining, id, kind, name, Bad));
-                    pos += 4;
-                    t = new BtfType { Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, Extra = extra, RawPosition = start };
-                    break;
-                }
-                case BtfKind.Pointer or BtfKind.Forward or BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict
-                    or BtfKind.Function or BtfKind.Float or BtfKind.TypeTag:
-                    t = new BtfType { Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, RawPosition = start };
-                    break;
-                case BtfKind.Array:
-                {
-                    var a = Need(types, pos, 12, remaining, id, kind, name, Bad);
-                    pos += 12;
-                    t = new BtfType
-                    {
-                        Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, RawPosition = start,
-                        ArrayElement = BinaryPrimitives.ReadUInt32LittleEndian(a),
-                        ArrayLength = BinaryPrimitives.ReadUInt32LittleEndian(a[8..]),
-                    };
-                    break;
-                }
-                case BtfKind.Struct or BtfKind.Union or BtfKind.DataSection or BtfKind.Enum or BtfKind.FunctionProto or BtfKind.Enum64:
-                {
-                    int recordSize = kind switch { BtfKind.Enum or BtfKind.FunctionProto => 8, _ => 12 };
-                    var data = Need(types, pos, vlen * recordSize, remaining, id, kind, name, Bad);
-                    var members = new BtfMember[vlen];
-                    for (int i = 0; i < vlen; i++)
-                    {
-                        var m = data.Slice(i * recordSize, recordSize);
-                        uint a = BinaryPrimitives.ReadUInt32LittleEndian(m), b = BinaryPrimitives.ReadUInt32LittleEndian(m[4..]);
-                        uint c = recordSize == 12 ? BinaryPrimitives.ReadUInt32LittleEndian(m[8..]) : 0;
-                        int rawOffsetPos = typeStart + pos + i * recordSize;
-                        members[i] = kind switch
-                        {
-                            BtfKind.DataSection => new BtfMember { Type = a, Offset = b, Size = c, RawOffsetPosition = rawOffsetPos + 4 },
-                            BtfKind.Enum => new BtfMember { Name = String(strings, a, id, Bad), Value = (int)b },
-                            BtfKind.Enum64 => new BtfMember { Name = String(strings, a, id, Bad), Value = (long)(((ulong)c << 32) | b) },
-                            BtfKind.FunctionProto => new BtfMember { Name = String(strings, a, id, Bad), Type = b },
-                            _ => new BtfMember { Name = String(strings, a, id, Bad), Type = b, Offset = c },
-                        };
-                    }
-                    pos += vlen * recordSize;
-                    t = new BtfType { Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, Members = members, RawPosition = start };
-                    break;
-                }
-                default:
-                    throw Bad($"BTF type [{id}] '{name}' has unknown kind {(int)kind}.");
-            }
-            list.Add(t);
-        }
-        // Ids may refer to the base's types and to this blob's own (base + split count).
-        long count = firstId + list.Count;
-        foreach (var t in list)
-        {
-            if (t.Kind is BtfKind.Pointer or BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict
-                or BtfKind.Function or BtfKind.Variable or BtfKind.TypeTag or BtfKind.DeclTag && t.SizeOrType >= count)
-                throw Bad($"BTF type {t} refers to type {t.SizeOrType}, which does not exist ({count} types).");
-            if (t.Kind == BtfKind.Array && (t.ArrayElement >= count))
-                throw Bad($"BTF type {t} has element type {t.ArrayElement}, which does not exist ({count} types).");
-            foreach (var m in t.Members)
-                if (m.Type >= count)
-                    throw Bad($"BTF type {t} has a member referring to type {m.Type}, which does not exist ({count} types).");
-        }
-        return new BtfTypes(objectName, section, blob.ToArray(), typeStart, stringStart, (int)strLen, list, baseTypes);
+        if (strLen > 0 && blob[stringStart + (int)strLen - 1] != 0) throw Bad("BTF string section is not NUL-terminated.");
+        var positions = Walk(blob.AsSpan(typeStart, (int)typeLen), baseTypes is null ? 0 : (uint)baseTypes.Count, unsplit: baseTypes is null,
+            (id, pos) => NameForError(blob, stringStart, (int)strLen, baseTypes, blob.AsSpan(typeStart + pos), id, Bad), Bad);
+        return new BtfTypes(objectName, section, blob, typeStart, (int)typeLen, stringStart, (int)strLen, positions, baseTypes);
     }
 
-    private static ReadOnlySpan<byte> Need(ReadOnlySpan<byte> types, int pos, int bytes, int remaining, uint id, BtfKind kind, string name, Func<string, BpfObjectException> bad) =>
-        bytes <= remaining ? types.Slice(pos, bytes) : throw bad($"BTF type [{id}] {kind} '{name}' needs {bytes} more bytes but only {remaining} remain.");
+    /// <summary>The position of every record in <paramref name="types"/>, reading only kinds and lengths: a first pass
+    /// checks and counts the records, a second fills an array of exactly that many.</summary>
+    private static int[] Walk(ReadOnlySpan<byte> types, uint firstId, bool unsplit, Func<uint, int, string> name, Func<string, BpfObjectException> bad)
+    {
+        int first = unsplit ? 1 : 0, count = first;
+        for (int pos = 0; pos < types.Length; count++)
+        {
+            uint id = firstId + (uint)count;
+            if (types.Length - pos < 12) throw bad($"BTF type {id} is truncated at type-section offset {pos}.");
+            uint info = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 4)..]);
+            var kind = (BtfKind)((info >> 24) & 0x1f);
+            long extra = TrailerLength(kind, (int)(info & 0xffff));
+            if (extra < 0) throw bad($"BTF type [{id}] '{name(id, pos)}' has unknown kind {(int)kind}.");
+            int remaining = types.Length - pos - 12;
+            if (extra > remaining) throw bad($"BTF type [{id}] {kind} '{name(id, pos)}' needs {extra} more bytes but only {remaining} remain.");
+            pos += 12 + (int)extra;
+        }
+        var positions = new int[count];
+        if (unsplit) positions[0] = -1;
+        for (int i = first, pos = 0; i < count; i++)
+        {
+            positions[i] = pos;
+            uint info = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 4)..]);
+            pos += 12 + (int)TrailerLength((BtfKind)((info >> 24) & 0x1f), (int)(info & 0xffff));
+        }
+        return positions;
+    }
+
+    /// <summary>The bytes after a record's 12-byte header, or -1 for an unknown kind.</summary>
+    private static long TrailerLength(BtfKind kind, int vlen) => kind switch
+    {
+        BtfKind.Int or BtfKind.Variable or BtfKind.DeclTag => 4,
+        BtfKind.Array => 12,
+        BtfKind.Struct or BtfKind.Union or BtfKind.DataSection or BtfKind.Enum64 => 12L * vlen,
+        BtfKind.Enum or BtfKind.FunctionProto => 8L * vlen,
+        BtfKind.Pointer or BtfKind.Forward or BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict
+            or BtfKind.Function or BtfKind.Float or BtfKind.TypeTag => 0,
+        _ => -1,
+    };
+
+    private static string NameForError(byte[] blob, int stringStart, int stringLength, BtfTypes? baseTypes, ReadOnlySpan<byte> record, uint id,
+        Func<string, BpfObjectException> bad) =>
+        String(new StringSections(baseTypes is null ? default : baseTypes.Raw.AsSpan(baseTypes.StringStart, baseTypes.StringLength),
+            blob.AsSpan(stringStart, stringLength)), BinaryPrimitives.ReadUInt32LittleEndian(record), id, bad);
+
+    private BpfObjectException Bad(string message) => new(ObjectName, Section, message);
+
+    private StringSections Strings => new(Base is null ? default : Base.Raw.AsSpan(Base.StringStart, Base.StringLength),
+        Raw.AsSpan(StringStart, StringLength));
+
+    private BtfType OwnAt(int index)
+    {
+        var t = Volatile.Read(ref _types[index]);
+        if (t is not null) return t;
+        t = Decode(index);
+        CheckReferences(t);
+        // Two threads may decode the same record: they make equal objects, and the first one stored is kept.
+        return Interlocked.CompareExchange(ref _types[index], t, null) ?? t;
+    }
+
+    /// <summary>Makes the record of own type <paramref name="index"/> into a <see cref="BtfType"/>, checking its names.</summary>
+    private BtfType Decode(int index)
+    {
+        uint id = _firstId + (uint)index;
+        int start = _positions[index];
+        if (start < 0) return new BtfType { Id = 0, Kind = BtfKind.Void, Name = "void" };
+        var types = Raw.AsSpan(TypeStart, _typeLength);
+        var strings = Strings;
+        uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(types[start..]);
+        uint info = BinaryPrimitives.ReadUInt32LittleEndian(types[(start + 4)..]);
+        uint sizeOrType = BinaryPrimitives.ReadUInt32LittleEndian(types[(start + 8)..]);
+        var kind = (BtfKind)((info >> 24) & 0x1f);
+        int vlen = (int)(info & 0xffff);
+        string name = String(strings, nameOff, id, Bad);
+        int pos = start + 12;
+        switch (kind)
+        {
+            case BtfKind.Int or BtfKind.Variable or BtfKind.DeclTag:
+                return new BtfType
+                {
+                    Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, RawPosition = start,
+                    Extra = BinaryPrimitives.ReadUInt32LittleEndian(types[pos..]),
+                };
+            case BtfKind.Array:
+                return new BtfType
+                {
+                    Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, RawPosition = start,
+                    ArrayElement = BinaryPrimitives.ReadUInt32LittleEndian(types[pos..]),
+                    ArrayLength = BinaryPrimitives.ReadUInt32LittleEndian(types[(pos + 8)..]),
+                };
+            case BtfKind.Struct or BtfKind.Union or BtfKind.DataSection or BtfKind.Enum or BtfKind.FunctionProto or BtfKind.Enum64:
+            {
+                int recordSize = kind is BtfKind.Enum or BtfKind.FunctionProto ? 8 : 12;
+                var members = new BtfMember[vlen];
+                for (int i = 0; i < vlen; i++)
+                {
+                    var m = types.Slice(pos + i * recordSize, recordSize);
+                    uint a = BinaryPrimitives.ReadUInt32LittleEndian(m), b = BinaryPrimitives.ReadUInt32LittleEndian(m[4..]);
+                    uint c = recordSize == 12 ? BinaryPrimitives.ReadUInt32LittleEndian(m[8..]) : 0;
+                    members[i] = kind switch
+                    {
+                        BtfKind.DataSection => new BtfMember { Type = a, Offset = b, Size = c, RawOffsetPosition = TypeStart + pos + i * recordSize + 4 },
+                        BtfKind.Enum => new BtfMember { Name = String(strings, a, id, Bad), Value = (int)b },
+                        BtfKind.Enum64 => new BtfMember { Name = String(strings, a, id, Bad), Value = (long)(((ulong)c << 32) | b) },
+                        BtfKind.FunctionProto => new BtfMember { Name = String(strings, a, id, Bad), Type = b },
+                        _ => new BtfMember { Name = String(strings, a, id, Bad), Type = b, Offset = c },
+                    };
+                }
+                return new BtfType { Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, Members = members, RawPosition = start };
+            }
+            default:
+                return new BtfType { Id = id, Kind = kind, Name = name, Info = info, SizeOrType = sizeOrType, RawPosition = start };
+        }
+    }
+
+    /// <summary>Ids may refer to the base's types and to this blob's own (base + split count), nothing beyond.</summary>
+    private void CheckReferences(BtfType t)
+    {
+        long count = Count;
+        if (t.Kind is BtfKind.Pointer or BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict
+            or BtfKind.Function or BtfKind.Variable or BtfKind.TypeTag or BtfKind.DeclTag && t.SizeOrType >= count)
+            throw Bad($"BTF type {t} refers to type {t.SizeOrType}, which does not exist ({count} types).");
+        if (t.Kind == BtfKind.Array && t.ArrayElement >= count)
+            throw Bad($"BTF type {t} has element type {t.ArrayElement}, which does not exist ({count} types).");
+        foreach (var m in t.Members)
+            if (m.Type >= count)
+                throw Bad($"BTF type {t} has a member referring to type {m.Type}, which does not exist ({count} types).");
+    }
 
     /// <summary>The string sections a blob's name offsets index: the base's (empty unless split), then its own.</summary>
     private readonly ref struct StringSections(ReadOnlySpan<byte> baseStrings, ReadOnlySpan<byte> own)
@@ -209,6 +273,42 @@ internal sealed class BtfTypes
         int end = rest.IndexOf((byte)0);
         return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
     }
+
+    /// <summary>The NUL-terminated name at <paramref name="offset"/> of the string sections, without its NUL; empty when
+    /// the offset is 0 or outside them (decoding the type then reports it).</summary>
+    internal ReadOnlySpan<byte> NameBytes(uint offset)
+    {
+        if (offset == 0) return default;
+        ReadOnlySpan<byte> section;
+        if (Base is not null && offset < (uint)Base.StringLength)
+            section = Base.Raw.AsSpan(Base.StringStart, Base.StringLength);
+        else
+        {
+            if (Base is not null) offset -= (uint)Base.StringLength;
+            if (offset >= (uint)StringLength) return default;
+            section = Raw.AsSpan(StringStart, StringLength);
+        }
+        var rest = section[(int)offset..];
+        int end = rest.IndexOf((byte)0);
+        return end < 0 ? rest : rest[..end];
+    }
+
+    /// <summary>Own type <paramref name="index"/>'s name offset and kind, read from its record (void: 0 and Void).</summary>
+    internal (uint NameOffset, BtfKind Kind) Header(int index)
+    {
+        int start = _positions[index];
+        if (start < 0) return (0, BtfKind.Void);
+        var record = Raw.AsSpan(TypeStart + start, 8);
+        return (BinaryPrimitives.ReadUInt32LittleEndian(record), (BtfKind)((BinaryPrimitives.ReadUInt32LittleEndian(record[4..]) >> 24) & 0x1f));
+    }
+
+    /// <summary>The number of own types (void included for an unsplit blob).</summary>
+    internal int OwnCount => _positions.Length;
+
+    /// <summary>The id of own type <paramref name="index"/>.</summary>
+    internal uint OwnId(int index) => _firstId + (uint)index;
+
+    private BtfNameIndex Names => LazyInitializer.EnsureInitialized(ref _names, () => new BtfNameIndex(this));
 
     /// <summary>This blob (with the fix-ups made to <see cref="Raw"/> so far) parsed again, with
     /// <paramref name="types"/> appended to the type section (their ids follow the last) and <paramref name="strings"/>
@@ -254,7 +354,7 @@ internal sealed class BtfTypes
         return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
     }
 
-    /// <summary>All type ids with this name (for a split blob, the base's first).</summary>
+    /// <summary>All type ids with this name, in id order (for a split blob, the base's first).</summary>
     internal IReadOnlyList<uint> IdsNamed(string name)
     {
         var own = OwnIdsNamed(name);
@@ -263,22 +363,12 @@ internal sealed class BtfTypes
         return inBase.Count == 0 ? own : own.Count == 0 ? inBase : [.. inBase, .. own];
     }
 
-    /// <summary>The ids of this blob's own types with this name (for a split blob, none of the base's).</summary>
-    internal IReadOnlyList<uint> OwnIdsNamed(string name)
-    {
-        if (_byName is null)
-        {
-            var map = new Dictionary<string, List<uint>>(StringComparer.Ordinal);
-            foreach (var t in _types)
-            {
-                if (t.Name.Length == 0) continue;
-                if (!map.TryGetValue(t.Name, out var ids)) map[t.Name] = ids = [];
-                ids.Add(t.Id);
-            }
-            _byName = map;
-        }
-        return _byName.TryGetValue(name, out var found) ? found : [];
-    }
+    /// <summary>The ids of this blob's own types with this name, in id order (for a split blob, none of the base's).</summary>
+    internal IReadOnlyList<uint> OwnIdsNamed(string name) => Names.Find(name);
+
+    /// <summary>The id of the first own type named <paramref name="name"/> of kind <paramref name="kind"/>, or 0 when none:
+    /// found through the name index, no type decoded.</summary>
+    internal uint FirstOwnIdNamed(string name, BtfKind kind) => Names.FindFirst(name, kind);
 
     /// <summary>The DATASEC called <paramref name="name"/>, or null.</summary>
     internal BtfType? FindDataSection(string name)

@@ -18,7 +18,7 @@ internal sealed class CoreRelocator
 
     /// <summary>libbpf's marker for "this relocation could not be resolved": a call to a helper that does not exist,
     /// so the verifier rejects the program only if that instruction is reachable.</summary>
-    private const int PoisonHelper = 0xbad2310;
+    internal const int PoisonHelper = 0xbad2310;
 
     private readonly BtfTypes _local;
     private readonly BtfTypes _target;

@@ -13,7 +13,7 @@ namespace Ebpf.Events;
 /// <remarks>Pair it with <see cref="EventChannel.Configure"/> and ebpf_net/events.bpf.h for one BPF source over either
 /// transport: <see cref="Open(BpfObject, string, RecordHandler, EventReaderOptions?)"/> then also reads the program's drop
 /// counter into <see cref="Loss"/>.</remarks>
-public sealed class EventReader : IDisposable
+public sealed partial class EventReader : IDisposable
 {
     private readonly RingBuffer? _ring;
     private readonly PerfBuffer? _perf;
@@ -41,7 +41,7 @@ public sealed class EventReader : IDisposable
                 {
                     OnKernelRecord(record);
                     return 0;
-                });
+                }, new RingBufferOptions { WaitMode = options.WaitMode });
                 Transport = EventTransport.RingBuf;
                 break;
             case BpfMapType.PerfEventArray:
@@ -54,6 +54,9 @@ public sealed class EventReader : IDisposable
                 throw new ArgumentException(
                     $"Map '{map.Name}' is a {map.Type} map; an event reader needs a RingBuf or PerfEventArray map.", nameof(map));
         }
+        // A channel's counter also feeds the ebpf.buffer.dropped metric (Diagnostics), summed over causes and CPUs.
+        if (drops is not null)
+            DropCounter = Diagnostics.BpfDropCounter.FromFunction($"map '{drops.Name}' (ring full + perf full + other, summed over CPUs)", () => ReadDrops().Total);
     }
 
     /// <summary>The transport in use.</summary>
@@ -68,6 +71,19 @@ public sealed class EventReader : IDisposable
     /// <summary>The ordering's merger (its counters: held, late, released early), or null without ordering.</summary>
     public OrderedMerger? Ordering => _merger;
 
+    /// <summary>Where the BPF program counts the events it could not hand over (published as the
+    /// <c>ebpf.buffer.dropped</c> metric; see <see cref="Diagnostics.BpfDropCounter"/>). Null: none. A channel opened with
+    /// <see cref="Open(BpfObject, string, RecordHandler, EventReaderOptions?)"/> sets it to the channel's counter.</summary>
+    public Diagnostics.BpfDropCounter? DropCounter
+    {
+        get => _ring is not null ? _ring.Rings[0].DropCounter : _perf!.DropCounter;
+        set
+        {
+            if (_ring is not null) _ring.Rings[0].DropCounter = value;
+            else _perf!.DropCounter = value;
+        }
+    }
+
     /// <summary>The epoll descriptor that becomes readable when records are waiting.</summary>
     public int EpollFd => _ring?.EpollFd ?? _perf!.EpollFd;
 
@@ -79,19 +95,10 @@ public sealed class EventReader : IDisposable
     {
         get
         {
-            ulong ringFull = 0, perfFull = 0, other = 0;
-            if (_drops is not null)
-            {
-                foreach (var cpu in _drops.LookupPerCpu<uint, DropCounts>(0))
-                {
-                    ringFull += cpu.RingFull;
-                    perfFull += cpu.PerfFull;
-                    other += cpu.Other;
-                }
-            }
-            var stream = _ring?.StreamCounters ?? _perf!.StreamCounters;
-            return new EventLoss((ulong)(Volatile.Read(ref _received) + stream.Delivered), ringFull, perfFull, other, LostCount,
-                (ulong)stream.Dropped, _drops is not null);
+            var drops = ReadDrops();
+            var stream = StreamCounters;
+            return new EventLoss((ulong)(Volatile.Read(ref _received) + stream.Delivered), drops.RingFull, drops.PerfFull, drops.Other,
+                LostCount, (ulong)stream.Dropped, _drops is not null);
         }
     }
 
@@ -104,8 +111,11 @@ public sealed class EventReader : IDisposable
     {
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(onRecord);
-        return new EventReader(map, null, (record, _) => onRecord(record), options ?? new EventReaderOptions());
+        return OpenCore(map, onRecord, options ?? new EventReaderOptions());
     }
+
+    private static EventReader OpenCore(BpfMap map, RecordHandler onRecord, EventReaderOptions options) =>
+        new(map, null, (record, _) => onRecord(record), options);
 
     /// <summary>As <see cref="Open(BpfMap, RecordHandler, EventReaderOptions?)"/>, with a handler told which records the ordering
     /// delivered late (<see cref="EventReaderOptions.OrderWindow"/>).</summary>
@@ -155,7 +165,7 @@ public sealed class EventReader : IDisposable
     public int Consume()
     {
         long before = _delivered;
-        int n = _ring?.Consume() ?? _perf!.Consume();
+        int n = RequireHandler()._ring?.Consume() ?? _perf!.Consume();
         if (_merger is null) return n;
         _merger.ReleaseDue();
         return (int)(_delivered - before);
@@ -164,14 +174,10 @@ public sealed class EventReader : IDisposable
     /// <summary>With ordering, hands every held record over now, in order (at the end of a stream); returns how many.</summary>
     public int Flush() => _merger?.ReleaseAll() ?? 0;
 
-    /// <summary>An async stream of records copied into <typeparamref name="T"/> (unordered: ordering applies to the handler).</summary>
-    /// <exception cref="InvalidOperationException">The reader was opened with <see cref="EventReaderOptions.OrderWindow"/>.</exception>
-    public IAsyncEnumerable<T> ReadAllAsync<T>(CancellationToken cancellationToken = default) where T : unmanaged
-    {
-        if (_merger is not null)
-            throw new InvalidOperationException("This EventReader orders records for its handler (OrderWindow); read it with Poll, not ReadAllAsync.");
-        return _ring?.ReadAllAsync<T>(cancellationToken) ?? _perf!.ReadAllAsync<T>(cancellationToken);
-    }
+    /// <summary>An async stream of records copied into <typeparamref name="T"/>, in the transport's order (the ordering,
+    /// <see cref="EventReaderOptions.OrderWindow"/>, applies to the handler).</summary>
+    public IAsyncEnumerable<T> ReadAllAsync<T>(CancellationToken cancellationToken = default) where T : unmanaged =>
+        _ring?.ReadAllAsync<T>(cancellationToken) ?? _perf!.ReadAllAsync<T>(cancellationToken);
 
     /// <inheritdoc/>
     public void Dispose()
@@ -182,6 +188,7 @@ public sealed class EventReader : IDisposable
 
     private int PollCore(int timeoutMs, CancellationToken ct)
     {
+        RequireHandler();
         if (_merger is null) return InnerPoll(timeoutMs, ct);
         long before = _delivered;
         long start = Environment.TickCount64;
@@ -202,6 +209,22 @@ public sealed class EventReader : IDisposable
 
     private int InnerPoll(int timeoutMs, CancellationToken ct) =>
         _ring?.Poll(timeoutMs < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(timeoutMs), ct) ?? _perf!.Poll(timeoutMs, ct);
+
+    /// <summary>The program's drop counter (events.bpf.h's struct ebpf_net_drops) summed over CPUs; zeros without one.</summary>
+    private (ulong RingFull, ulong PerfFull, ulong Other, ulong Total) ReadDrops()
+    {
+        ulong ringFull = 0, perfFull = 0, other = 0;
+        if (_drops is not null)
+        {
+            foreach (var cpu in _drops.LookupPerCpu<uint, DropCounts>(0))
+            {
+                ringFull += cpu.RingFull;
+                perfFull += cpu.PerfFull;
+                other += cpu.Other;
+            }
+        }
+        return (ringFull, perfFull, other, ringFull + perfFull + other);
+    }
 
     private void OnKernelRecord(ReadOnlySpan<byte> record)
     {

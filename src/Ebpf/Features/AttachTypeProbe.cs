@@ -39,7 +39,7 @@ internal static class AttachTypeProbe
         uint id;
         try
         {
-            id = BtfAttachTarget.Resolve(KernelBtf.ReadRaw(null, "Probing BTF-targeted programs"), KernelBtf.DefaultPath, "feature probe", spec);
+            id = BtfAttachTarget.Resolve(KernelBtf.Vmlinux("Probing BTF-targeted programs"), KernelBtf.DefaultPath, "feature probe", spec);
         }
         catch (BpfObjectException)
         {

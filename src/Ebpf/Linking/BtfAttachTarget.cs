@@ -42,16 +42,16 @@ internal static class BtfAttachTarget
         _ => (target, BtfKind.Function),
     };
 
-    /// <summary>The id of <paramref name="program"/>'s attach target in <paramref name="kernelBtf"/> (the raw vmlinux BTF,
-    /// read from <paramref name="kernelBtfPath"/>).</summary>
+    /// <summary>The id of <paramref name="program"/>'s attach target in <paramref name="kernelBtf"/> (the vmlinux BTF,
+    /// read from <paramref name="kernelBtfPath"/>), found through its name index.</summary>
     /// <exception cref="BpfObjectException">The section names no target, or the kernel has no such type.</exception>
-    internal static uint Resolve(ReadOnlySpan<byte> kernelBtf, string kernelBtfPath, string objectName, ProgramSpec program) =>
+    internal static uint Resolve(BtfTypes kernelBtf, string kernelBtfPath, string objectName, ProgramSpec program) =>
         Resolve(kernelBtf, kernelBtfPath, objectName, program, null).Id;
 
-    /// <summary>As <see cref="Resolve(ReadOnlySpan{byte}, string, string, ProgramSpec)"/>, but a target vmlinux lacks is
+    /// <summary>As <see cref="Resolve(BtfTypes, string, string, ProgramSpec)"/>, but a target vmlinux lacks is
     /// looked for in <paramref name="modules"/> (their split BTF, enumerated only then), as libbpf does for fentry,
     /// fexit, fmod_ret and tp_btf: the result then names the module, whose BTF object the program is loaded against.</summary>
-    internal static (uint Id, string? Module) Resolve(ReadOnlySpan<byte> kernelBtf, string kernelBtfPath, string objectName, ProgramSpec program,
+    internal static (uint Id, string? Module) Resolve(BtfTypes kernelBtf, string kernelBtfPath, string objectName, ProgramSpec program,
         Func<IEnumerable<BtfTypes>>? modules)
     {
         string kind = KindName(program.ExpectedAttachType);
@@ -60,13 +60,12 @@ internal static class BtfAttachTarget
                 $"program '{program.Name}' is a {kind} program but its section names no attach target (expected {kind}/<name>); set ProgramSpec.AttachTarget.");
         var (name, btfKind) = KernelName(program.ExpectedAttachType, target);
         // libbpf takes the first match too: static functions of the same name share one prototype in practice.
-        uint id = BtfScan.FindFirst(kernelBtf, name, btfKind, kernelBtfPath);
+        uint id = kernelBtf.FirstOwnIdNamed(name, btfKind);
         if (id != 0) return (id, null);
         if (modules is not null && program.ExpectedAttachType is BpfAttachType.TraceRawTp or BpfAttachType.TraceFentry
             or BpfAttachType.TraceFexit or BpfAttachType.ModifyReturn)
             foreach (var module in modules())
-                foreach (uint candidate in module.OwnIdsNamed(name))
-                    if (module[candidate].Kind == btfKind) return (candidate, module.ObjectName);
+                if (module.FirstOwnIdNamed(name, btfKind) is var candidate and not 0) return (candidate, module.ObjectName);
         string what = btfKind == BtfKind.Typedef ? "typedef" : "function";
         string hint = program.ExpectedAttachType switch
         {

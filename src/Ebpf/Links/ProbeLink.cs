@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ebpf.Diagnostics;
 using Ebpf.Elf;
 using Ebpf.Internal.Unix;
 
@@ -57,8 +58,7 @@ public sealed class ProbeLink : BpfLink
     /// <summary>True when the probe was created as a tracefs dynamic event rather than through the perf PMU.</summary>
     public bool UsesTracefs => _tracefsEventName is not null;
 
-    /// <summary>True when attached through a BPF link (BPF_LINK_CREATE); false when through the perf ioctl.</summary>
-    public bool IsBpfLink => _link is not null;
+    private protected override SafeFd? LinkFd => _link;
 
     /// <inheritdoc/>
     public override bool IsDisposed => _perfEvent.IsClosed;
@@ -77,6 +77,7 @@ public sealed class ProbeLink : BpfLink
             throw new BpfFeatureNotSupportedException("perf_event_open", Errno.ENOENT, "kprobe",
                 $"Cannot attach {subject}: this kernel has no kprobe support, it was built without kprobes (no kprobe PMU at /sys/bus/event_source/devices/kprobe, no kprobe_events in tracefs; CONFIG_KPROBES / CONFIG_KPROBE_EVENTS are off). " +
                 "Use a tracepoint or raw tracepoint program instead.");
+        if (pmu is null && !preferTracefs) LogMessages.ProbeTracefsFallback(program.Logger, subject, "kprobe", events!);
         const string hint = "Does the kernel function exist (/proc/kallsyms) and may it be probed (not in /sys/kernel/debug/kprobes/blacklist)?";
         if (pmu is { } p)
         {
@@ -106,6 +107,7 @@ public sealed class ProbeLink : BpfLink
         if (pmu is null && events is null)
             throw new BpfFeatureNotSupportedException("perf_event_open", Errno.ENOENT, "uprobe",
                 $"Cannot attach {subject}: this kernel has no uprobe support, it was built without uprobes (no uprobe PMU at /sys/bus/event_source/devices/uprobe, no uprobe_events in tracefs; CONFIG_UPROBE_EVENTS is off).");
+        if (pmu is null && !preferTracefs) LogMessages.ProbeTracefsFallback(program.Logger, subject, "uprobe", events!);
         const string hint = "Is the offset inside the file's executable code?";
         if (pmu is { } p)
         {
@@ -126,7 +128,7 @@ public sealed class ProbeLink : BpfLink
 
     /// <summary>An absolute path as given; a bare library or program name ("libc.so.6", "bash") is looked up in the
     /// usual library directories and PATH.</summary>
-    private static string ResolveBinary(string binaryPath)
+    internal static string ResolveBinary(string binaryPath)
     {
         if (binaryPath.Contains('/', StringComparison.Ordinal)) return Path.GetFullPath(binaryPath);
         var dirs = new List<string>();

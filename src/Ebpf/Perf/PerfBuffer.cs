@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
+using Ebpf.Diagnostics;
 using Ebpf.Internal;
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
@@ -25,7 +27,7 @@ namespace Ebpf.Perf;
 /// <para>Memory: <c>(1 + pageCountPerCpu) × page size</c> per CPU, charged against <c>kernel.perf_event_mlock_kb</c> and
 /// RLIMIT_MEMLOCK.</para>
 /// </remarks>
-public sealed class PerfBuffer : IDisposable
+public sealed partial class PerfBuffer : IDisposable, IMetricsSource
 {
     private readonly string _mapName;
     private readonly SafeFd _map;
@@ -35,6 +37,8 @@ public sealed class PerfBuffer : IDisposable
     private readonly ReaderGate _gate;
     private readonly PerfSampleHandler _onSample;
     private readonly PerfLostHandler? _onLost;
+    private readonly KeyValuePair<string, object?>[] _dropTags;
+    private BpfDropCounter? _dropCounter;
 
     /// <summary>Opens one perf buffer per CPU for <paramref name="map"/> and stores each event in the map at key = CPU.</summary>
     /// <param name="map">A <see cref="BpfMapType.PerfEventArray"/> map. A duplicate of its descriptor is kept (the kernel
@@ -103,6 +107,8 @@ public sealed class PerfBuffer : IDisposable
         _epoll = epoll;
         _events = new EpollEvent[_buffers.Length + 1];
         _gate = new ReaderGate(Release);
+        _dropTags = new BufferMetrics(_mapName, BufferMetrics.PerfTransport, cpu: null).Tags;
+        EbpfMeter.Register(this); // until Release
     }
 
     /// <summary>
@@ -143,6 +149,17 @@ public sealed class PerfBuffer : IDisposable
         {
             _gate.Exit();
         }
+    }
+
+    /// <summary>
+    /// Where the BPF program counts the samples it could not output (a failed <c>bpf_perf_event_output</c>; null: none
+    /// registered). Published as <see cref="EbpfMetrics.Dropped"/> with the map's tags; read only when a metrics listener
+    /// collects. The kernel's own losses (a full buffer) are <see cref="LostCount"/>.
+    /// </summary>
+    public BpfDropCounter? DropCounter
+    {
+        get => Volatile.Read(ref _dropCounter);
+        set => Volatile.Write(ref _dropCounter, value);
     }
 
     /// <summary>The number of per-CPU buffers opened (libbpf <c>perf_buffer__buffer_cnt</c>).</summary>
@@ -383,8 +400,10 @@ public sealed class PerfBuffer : IDisposable
                         woken = true;
                         continue;
                     }
+                    var ring = _buffers[(int)token].Ring;
+                    ring.Metrics?.Woken();
                     if (_gate.IsClosed || stop?.Requested == true) continue;
-                    handled += _buffers[(int)token].Ring.Drain(onSample, _onLost, _gate, stop);
+                    handled += ring.Drain(onSample, _onLost, _gate, stop);
                 }
                 if (_gate.IsClosed) return handled;
                 if (woken) _epoll.ResetWake();
@@ -405,6 +424,7 @@ public sealed class PerfBuffer : IDisposable
     /// </summary>
     public void Dispose()
     {
+        _asyncPoller?.Dispose();
         // Hold the gate open while waking the poller, so the epoll cannot be released under our Wake.
         if (!_gate.TryEnter()) return;
         try
@@ -447,7 +467,10 @@ public sealed class PerfBuffer : IDisposable
         {
             ulong length = (1UL + (ulong)pageCount) * (ulong)pageSize;
             region = MappedRegion.Map(perfEvent, length, Libc.PROT_READ | Libc.PROT_WRITE, 0, subject);
-            var ring = new PerfRing(region.Address, (ulong)region.Length, pageSize, cpu);
+            var ring = new PerfRing(region.Address, (ulong)region.Length, pageSize, cpu)
+            {
+                Metrics = new BufferMetrics(_mapName, BufferMetrics.PerfTransport, cpu),
+            };
             PerfEvent.Ioctl(perfEvent, PerfEventAttr.PERF_EVENT_IOC_ENABLE, 0, subject);
             return new PerfCpuBuffer(cpu, perfEvent, region, ring);
         }
@@ -470,6 +493,7 @@ public sealed class PerfBuffer : IDisposable
 
     private void Release()
     {
+        EbpfMeter.Unregister(this);
         ReleaseBuffers(_buffers);
         _epoll.Dispose();
         _map.Dispose();
@@ -488,6 +512,30 @@ public sealed class PerfBuffer : IDisposable
             buffer.Region.Dispose();
             buffer.PerfEvent.Dispose();
         }
+    }
+
+    void IMetricsSource.ObserveLevels(List<Measurement<long>>? unread, List<Measurement<double>>? fill)
+    {
+        if (!_gate.TryEnter()) return; // disposed meanwhile: nothing to report
+        try
+        {
+            foreach (var buffer in _buffers)
+            {
+                var ring = buffer.Ring;
+                ulong bytes = ring.Unread();
+                unread?.Add(new Measurement<long>((long)bytes, ring.Metrics!.Tags));
+                fill?.Add(new Measurement<double>((double)bytes / ring.DataSize, ring.Metrics!.Tags));
+            }
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    void IMetricsSource.ObserveDrops(List<Measurement<long>> dropped)
+    {
+        if (DropCounter?.TryRead() is long n) dropped.Add(new Measurement<long>(n, _dropTags));
     }
 
     private PerfCpuBuffer Buffer(int index)

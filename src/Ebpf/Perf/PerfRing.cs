@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Ebpf.Diagnostics;
 using Ebpf.Internal;
 
 namespace Ebpf.Perf;
@@ -29,11 +30,15 @@ internal sealed unsafe class PerfRing
     private readonly ulong _mask;
     private readonly byte[] _scratch;
     private ulong _lost, _corrupt, _unknown, _discardedBytes;
+    private long _lostRecords; // PERF_RECORD_LOST records seen: a drain's handled count includes them, its samples do not
     // Where to resume if a handler throws: just past the record it was given, _resumeBias + (ulong)_resumePointer (the walk
     // notes a pointer per record and the bias per contiguous run, which costs it less than a position per record).
     private ulong _resumeBias;
     private byte* _resumePointer;
     private byte* _runEnd; // WalkRun's end, kept in memory on purpose (see there)
+    // The size WalkRun expects the next record to have: always a size it has checked, or, until the first record, a
+    // value no u16 header size can equal (0 would match a corrupt zero-sized header and never advance).
+    private uint _runRecordSize = uint.MaxValue;
 
     /// <param name="mapping">Start of the mapping (the metadata page).</param>
     /// <param name="mappingLength">Its length in bytes.</param>
@@ -66,6 +71,9 @@ internal sealed unsafe class PerfRing
     /// <summary>The CPU number this ring belongs to.</summary>
     internal int Cpu { get; }
 
+    /// <summary>This CPU's counters (null for a ring over test memory).</summary>
+    internal BufferMetrics? Metrics { get; init; }
+
     /// <summary>Size of the data area in bytes.</summary>
     internal ulong DataSize => _size;
 
@@ -80,6 +88,17 @@ internal sealed unsafe class PerfRing
 
     /// <summary>Bytes skipped unread because of corruption.</summary>
     internal ulong DiscardedBytes => Volatile.Read(ref _discardedBytes);
+
+    /// <summary>Bytes published and not yet consumed (data_head − data_tail), clamped to the data area. The caller keeps
+    /// the mapping alive; any thread may ask (a snapshot: the reader may move data_tail meanwhile).</summary>
+    internal ulong Unread()
+    {
+        // SAFETY: both fields are in the metadata page, mapped while the caller holds the gate. Acquire loads: data_head
+        // pairs with the kernel's store, data_tail with the reader's release store.
+        ulong head = Volatile.Read(ref *(ulong*)(_meta + DataHeadOffset));
+        ulong tail = Volatile.Read(ref *(ulong*)(_meta + DataTailOffset));
+        return Math.Min(head - tail, _size);
+    }
 
     /// <summary>
     /// Hands every record published so far to the handlers, then frees their space for the kernel. Returns the number of
@@ -121,6 +140,8 @@ internal sealed unsafe class PerfRing
         if (head == tail) return 0;
 
         long handled = 0;
+        ulong startTail = tail;
+        long lostRecordsBefore = _lostRecords;
         try
         {
             tail = Walk(ref handler, head, tail, stop, ref handled);
@@ -138,6 +159,8 @@ internal sealed unsafe class PerfRing
         // its own barrier).
         Interlocked.MemoryBarrier();
         Volatile.Write(ref *(ulong*)(_meta + DataTailOffset), tail);
+        // Once per drain: samples (lost records are handled too, and counted apart) and the bytes of ring moved past.
+        Metrics?.Drained(handled - (_lostRecords - lostRecordsBefore), (long)(tail - startTail));
         return handled;
     }
 
@@ -201,9 +224,19 @@ internal sealed unsafe class PerfRing
             // SAFETY: p is 8-aligned and below end, end is at most the (8-aligned) end of the data area: the 8-byte
             // header is inside it (the kernel never splits a header across the end: records are 8-byte aligned).
             uint recordSize = *(ushort*)(p + 6);
+            // The next address is taken from the size the previous record had, not from this header: records of a
+            // stream are usually all the same size, and then the pointer chain does not wait for the header's load
+            // (the comparison below is a predicted branch, off the chain). A new size is checked, then expected.
+            uint expected = _runRecordSize;
+            byte* next = p + expected;
+            if (recordSize != expected)
+            {
+                if (recordSize < SampleRawOffset + 4 || (recordSize & 7) != 0) break;
+                _runRecordSize = recordSize;
+                next = p + recordSize;
+            }
             // next > end says recordSize > end - p with one instruction fewer (no overflow: recordSize < 2^16).
-            byte* next = p + recordSize;
-            if (*(uint*)p != PERF_RECORD_SAMPLE || recordSize < SampleRawOffset + 4 || (recordSize & 7) != 0 || next > end)
+            if (*(uint*)p != PERF_RECORD_SAMPLE || next > end)
                 break;
             // SAFETY: the record [p, p + recordSize) lies inside the run, and its u32 raw size at +8 with it. Space
             // before data_tail is never rewritten by the kernel, so it stays stable until we publish the new tail.
@@ -280,6 +313,8 @@ internal sealed unsafe class PerfRing
             }
             ulong lost = *(ulong*)(record + 16); // u64 id at 8, u64 lost at 16 (bcc#1496 read the wrong one)
             Volatile.Write(ref _lost, _lost + lost);
+            _lostRecords++;
+            Metrics?.Lost(lost);
             handler.OnLost(cpu, lost);
             return consumed | 1;
         }

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
+using Ebpf.Diagnostics;
 using Ebpf.Internal;
 using Ebpf.Internal.Unix;
 
@@ -10,7 +12,7 @@ namespace Ebpf.RingBuf;
 /// and consumption of this ring alone. Valid until the owning <see cref="RingBuffer"/> is disposed; after that every
 /// member throws <see cref="ObjectDisposedException"/>.
 /// </summary>
-public sealed unsafe class Ring
+public sealed unsafe class Ring : IMetricsSource
 {
     private const uint OverwriteFlag = 1u << 19; // BPF_F_RB_OVERWRITE (kernel 6.19+; this one rejects it at creation)
     private readonly RingBuffer? _owner;
@@ -28,6 +30,8 @@ public sealed unsafe class Ring
     // Where consumption resumes if a handler throws (just past the record it was given), and the record budget left then.
     private ulong _resumePosition;
     private long _resumeBudget;
+    private ulong _walkStart; // the consumer position a walk started from: its bytes for the metrics
+    private BpfDropCounter? _dropCounter;
 
     private Ring(RingBuffer? owner, ReaderGate gate, string mapName, ulong size, RingBufferHandler handler, int publishInterval,
         SafeFd? mapFd, MappedRegion? consumerPage, MappedRegion? producerPages, ulong* consumerPos, ulong* producerPos, byte* data)
@@ -45,6 +49,7 @@ public sealed unsafe class Ring
         _consumerPos = consumerPos;
         _producerPos = producerPos;
         _data = data;
+        Metrics = owner is null ? null : new BufferMetrics(mapName, BufferMetrics.RingBufTransport, cpu: null);
     }
 
     /// <summary>Maps <paramref name="map"/>'s pages: the consumer page read-write at offset 0, the producer page and the twice-mapped data read-only after it.</summary>
@@ -78,8 +83,10 @@ public sealed unsafe class Ring
             producer = MappedRegion.Map(fd, (ulong)page + 2 * size, Libc.PROT_READ, page, subject);
             var cons = (ulong*)consumer.Address;
             var prod = (ulong*)producer.Address;
-            return new Ring(owner, gate, map.Name, size, handler, publishInterval, fd, consumer, producer, cons, prod,
+            var ring = new Ring(owner, gate, map.Name, size, handler, publishInterval, fd, consumer, producer, cons, prod,
                 (byte*)producer.Address + page);
+            EbpfMeter.Register(ring); // until Release
+            return ring;
         }
         catch
         {
@@ -96,6 +103,9 @@ public sealed unsafe class Ring
         new(null, gate, name, size, handler, publishInterval, null, null, null, consumerPos, producerPos, data);
 
     internal RingBufferHandler Handler { get; }
+
+    /// <summary>This ring's counters (null for a ring over test memory).</summary>
+    internal BufferMetrics? Metrics { get; }
 
     /// <summary>
     /// The last walk stopped before catching up (a handler's stop value or exception, a record limit, Dispose), or epoll
@@ -143,6 +153,16 @@ public sealed unsafe class Ring
 
     /// <summary>Discarded records skipped (their space reclaimed) by this ring.</summary>
     public long DiscardedRecords => Volatile.Read(ref _discarded);
+
+    /// <summary>
+    /// Where the BPF program counts the records it could not reserve in this ring (null: none registered). Published
+    /// as <see cref="EbpfMetrics.Dropped"/> with this ring's tags; read only when a metrics listener collects.
+    /// </summary>
+    public BpfDropCounter? DropCounter
+    {
+        get => Volatile.Read(ref _dropCounter);
+        set => Volatile.Write(ref _dropCounter, value);
+    }
 
     /// <summary>Drains this ring only, without waiting (libbpf <c>ring__consume</c>). Same result rules as <see cref="RingBuffer.Consume"/>.</summary>
     public int Consume() => Owner.ConsumeRing(this, long.MaxValue);
@@ -221,6 +241,7 @@ public sealed unsafe class Ring
         ulong cons = Volatile.Read(ref *consumerPos);
         _resumePosition = cons;
         _resumeBudget = budget;
+        _walkStart = cons;
         try
         {
             while (true)
@@ -327,17 +348,43 @@ public sealed unsafe class Ring
             // consumed. Discarded records seen meanwhile are left to be skipped (and counted) again.
             Volatile.Write(ref *_consumerPos, _resumePosition);
             MayHoldUnread = true;
-            AddCounts(max - _resumeBudget, 0);
+            AddCounts(max - _resumeBudget, 0, _resumePosition - _walkStart);
             throw;
         }
-        AddCounts(max - budget, discarded);
+        AddCounts(max - budget, discarded, cons - _walkStart);
         return max - budget;
     }
 
-    private void AddCounts(long records, long discarded)
+    /// <summary>Once per walk: the ring's own counts, and the metrics (an Enabled check each when nobody listens).</summary>
+    private void AddCounts(long records, long discarded, ulong bytes)
     {
         if (records != 0) Interlocked.Add(ref _records, records);
         if (discarded != 0) Interlocked.Add(ref _discarded, discarded);
+        Metrics?.Drained(records, (long)bytes);
+    }
+
+    void IMetricsSource.ObserveLevels(List<Measurement<long>>? unread, List<Measurement<double>>? fill)
+    {
+        if (Metrics is null || !_gate.TryEnter()) return; // disposed meanwhile: nothing to report
+        try
+        {
+            // SAFETY: the gate keeps both pages mapped. Acquire loads, as in ReadPositions; a concurrent walk may move
+            // consumer_pos meanwhile, so the difference is a snapshot, clamped to the ring's size.
+            ulong c = Volatile.Read(ref *_consumerPos);
+            ulong p = Volatile.Read(ref *_producerPos);
+            ulong bytes = Math.Min(p - c, Size);
+            unread?.Add(new Measurement<long>((long)bytes, Metrics.Tags));
+            fill?.Add(new Measurement<double>((double)bytes / Size, Metrics.Tags));
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    void IMetricsSource.ObserveDrops(List<Measurement<long>> dropped)
+    {
+        if (Metrics is not null && DropCounter?.TryRead() is long n) dropped.Add(new Measurement<long>(n, Metrics.Tags));
     }
 
     private InvalidDataException CorruptRecord(ulong position, uint len, ulong published) =>
@@ -369,6 +416,7 @@ public sealed unsafe class Ring
     /// <summary>Unmaps and closes; called once, by the gate, when no reader is inside.</summary>
     internal void Release()
     {
+        EbpfMeter.Unregister(this);
         _producerPages?.Dispose();
         _consumerPage?.Dispose();
         _mapFd?.Dispose();

@@ -32,7 +32,7 @@ namespace Ebpf.RingBuf;
 /// await foreach (Event e in rb.ReadAllAsync&lt;Event&gt;(ct)) { ... }
 /// </code>
 /// </example>
-public sealed class RingBuffer : IDisposable
+public sealed partial class RingBuffer : IDisposable
 {
     private const int MaxEventsPerWait = 32;
     private readonly Epoll _epoll;
@@ -192,6 +192,7 @@ public sealed class RingBuffer : IDisposable
     /// <summary>Stops reading: wakes a blocked Poll (it returns promptly), then unmaps the rings and closes the descriptors once no reader is inside. Safe from any thread and from a handler.</summary>
     public void Dispose()
     {
+        _asyncPoller?.Dispose();
         if (!_gate.Close()) return;
         _epoll.Wake(); // after Close, so the woken poller sees the gate closed
     }
@@ -284,7 +285,10 @@ public sealed class RingBuffer : IDisposable
             // Reported rings are marked first, so that one a handler's stop keeps from being read is read next time.
             for (int i = 0; i < ready; i++)
             {
-                if (events[i].Data < (ulong)rings.Length) rings[(int)events[i].Data].MayHoldUnread = true;
+                if (events[i].Data >= (ulong)rings.Length) continue;
+                var reported = rings[(int)events[i].Data];
+                reported.MayHoldUnread = true;
+                reported.Metrics?.Woken();
             }
             for (int i = 0; i < ready; i++)
             {

@@ -3,22 +3,34 @@ using System.Diagnostics;
 
 namespace Ebpf.KernelTests.Infrastructure;
 
-/// <summary>The real `ebpf` tool (ebpf.dll beside the tests) running as a child process, its output collected by line.</summary>
+/// <summary>
+/// The real `ebpf` tool running as a child process, its output collected by line: the JIT build (Ebpf.Cli.dll under
+/// `dotnet`) or the NativeAOT binary named by <see cref="NativeToolVariable"/>.
+/// </summary>
 public sealed class ToolProcess : IDisposable
 {
+    /// <summary>The environment variable that names the NativeAOT `ebpf` binary (.ci/run sets it from
+    /// scripts/publish-native.sh).</summary>
+    public const string NativeToolVariable = "EBPF_NATIVE_TOOL";
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
 
     public ToolProcess(params string[] args)
+        : this(ToolBuild.Jit, args)
     {
-        var start = new ProcessStartInfo("dotnet")
+    }
+
+    public ToolProcess(ToolBuild build, params string[] args)
+    {
+        var start = new ProcessStartInfo(build == ToolBuild.Native ? NativeToolPath() : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ToolPath());
+        if (build == ToolBuild.Jit) start.ArgumentList.Add(ToolPath());
         foreach (var a in args) start.ArgumentList.Add(a);
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _stdout.Enqueue(e.Data); };
@@ -37,6 +49,19 @@ public sealed class ToolProcess : IDisposable
         string repo = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
         string path = Path.Combine(repo, "src", "Ebpf.Cli", "bin", configuration, framework, "Ebpf.Cli.dll");
         if (!File.Exists(path)) throw new FileNotFoundException($"The ebpf tool is not built at {path}; build Ebpf.Net.slnx first.", path);
+        return path;
+    }
+
+    /// <summary>The NativeAOT binary from <see cref="NativeToolVariable"/>. Unset: skipped outside CI and a failure in CI
+    /// (CI must test the binary it publishes); set to a path with no file: always a failure.</summary>
+    public static string NativeToolPath()
+    {
+        string? path = Environment.GetEnvironmentVariable(NativeToolVariable);
+        if (string.IsNullOrEmpty(path))
+            KernelGuard.Unavailable($"{NativeToolVariable} is not set: publish the NativeAOT tool with scripts/publish-native.sh " +
+                $"and set {NativeToolVariable} to the path it prints (.ci/run does both)");
+        if (!File.Exists(path))
+            Assert.Fail($"{NativeToolVariable}={path}, but there is no such file; publish it with scripts/publish-native.sh.");
         return path;
     }
 

@@ -17,6 +17,8 @@ internal sealed class PerfTestProgram : IDisposable
 
     internal PerfTestProgram() => _object = BpfObject.Load(TestObjects.Path("perf_test.bpf.o"));
 
+    internal BpfObject Object => _object;
+
     internal BpfMap Events => _object.Map("events");
 
     internal ulong Attempts => _object.ReadVariable<ulong>("attempts");

@@ -35,8 +35,9 @@ public sealed class RingBufferFdTests
     {
         KernelGuard.RequireRoot();
         var before = FdSnapshot.Take();
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+        var e = Assert.Throws<BpfMapException>(() =>
             BpfMap.Create(new MapSpec { Name = "odd_ring", Type = BpfMapType.RingBuf, MaxEntries = 12288 }));
+        Assert.Equal("odd_ring", e.MapName);
         Assert.Contains("'odd_ring'", e.Message, StringComparison.Ordinal);
         Assert.Contains("8192 or 16384", e.Message, StringComparison.Ordinal);
         Assert.Equal(before, FdSnapshot.Take());

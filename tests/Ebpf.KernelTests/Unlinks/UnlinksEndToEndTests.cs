@@ -8,18 +8,21 @@ namespace Ebpf.KernelTests.Unlinks;
 public class UnlinksEndToEndTests
 {
     [Theory]
-    [InlineData("ringbuf")]
-    [InlineData("perf")]
-    public void Every_deletion_arrives_with_the_deleting_process_pid(string transport)
+    [InlineData("ringbuf", ToolBuild.Jit)]
+    [InlineData("perf", ToolBuild.Jit)]
+    [InlineData("ringbuf", ToolBuild.Native)]
+    [InlineData("perf", ToolBuild.Native)]
+    public void Every_deletion_arrives_with_the_deleting_process_pid(string transport, ToolBuild build)
     {
         KernelGuard.RequireRoot();
+        if (build == ToolBuild.Native) ToolProcess.NativeToolPath(); // skips or fails first, with the reason
         var dir = Directory.CreateTempSubdirectory("ebpf-unlinks-");
         try
         {
             var names = Enumerable.Range(0, 25).Select(i => $"gone-{Guid.NewGuid():N}-{i}").ToArray();
             foreach (var name in names) File.WriteAllText(Path.Combine(dir.FullName, name), "x");
 
-            using var tool = new ToolProcess("unlinks", "--json", "--transport", transport);
+            using var tool = new ToolProcess(build, "unlinks", "--json", "--transport", transport);
             tool.WaitForStderr("Tracing file deletions", TimeSpan.FromSeconds(60));
 
             // One child process deletes all of them: every event must carry its pid.

@@ -256,7 +256,7 @@ public sealed class UserRingBufferTests
     {
         KernelGuard.RequireRoot();
         var before = FdSnapshot.TakeBpf();
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+        var e = Assert.Throws<BpfMapException>(() =>
             BpfMap.Create(new MapSpec { Name = "odd", Type = BpfMapType.UserRingBuf, MaxEntries = 12288 }));
         Assert.Contains("User ring buffer map 'odd'", e.Message, StringComparison.Ordinal);
         Assert.Contains("8192 or 16384", e.Message, StringComparison.Ordinal);

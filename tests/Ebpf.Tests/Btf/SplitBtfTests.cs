@@ -136,7 +136,9 @@ public sealed class SplitBtfTests
         // The first split type's name_off (the u64 INT at the start of the type section).
         BinaryPrimitives.WriteUInt32LittleEndian(split.AsSpan(24), (uint)(vmlinux.StringLength + 1000));
 
-        var e = Assert.Throws<BpfObjectException>(() => ParseSplit(vmlinux, split));
+        // Module BTF is indexed, not decoded: the bad name is found when the type is reached.
+        var module = ParseSplit(vmlinux, split);
+        var e = Assert.Throws<BpfObjectException>(() => module[4]);
 
         Assert.Equal("mod_test", e.ObjectName);
         Assert.Equal(ModulePath, e.Section);
@@ -149,7 +151,8 @@ public sealed class SplitBtfTests
         var vmlinux = Base();
         var b = new BtfBlob((uint)vmlinux.Count, (uint)vmlinux.StringLength);
         b.Typedef("dangling", 5); // ids 0..3 are the base's, 4 is this typedef: 5 does not exist
-        var e = Assert.Throws<BpfObjectException>(() => ParseSplit(vmlinux, b.ToArray()));
+        var module = ParseSplit(vmlinux, b.ToArray());
+        var e = Assert.Throws<BpfObjectException>(() => module.SkipQualifiers(4));
 
         Assert.Equal(ModulePath, e.Section);
         Assert.Contains("type 5, which does not exist (5 types)", e.Message, StringComparison.Ordinal);
@@ -175,10 +178,10 @@ public sealed class SplitBtfTests
         var program = new ProgramSpec("prog", $"x/{target}", BpfProgramType.Tracing, attach, target, false, "GPL",
             [new BpfInstruction { Opcode = BpfInstruction.Exit }], [], [new FunctionPlacement($"x/{target}", 0, 1, 0)]);
 
-        Assert.Equal((expected, "mod_test"), BtfAttachTarget.Resolve(vmlinuxRaw, "/sys/kernel/btf/vmlinux", "obj.o", program, () => [module]));
-        var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(vmlinuxRaw, "/sys/kernel/btf/vmlinux", "obj.o", program, () => []));
+        Assert.Equal((expected, "mod_test"), BtfAttachTarget.Resolve(BtfTypes.Index(vmlinuxRaw, "vmlinux", "/sys/kernel/btf/vmlinux"), "/sys/kernel/btf/vmlinux", "obj.o", program, () => [module]));
+        var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(BtfTypes.Index(vmlinuxRaw, "vmlinux", "/sys/kernel/btf/vmlinux"), "/sys/kernel/btf/vmlinux", "obj.o", program, () => []));
         Assert.Contains("and the loaded modules' BTF", e.Message, StringComparison.Ordinal);
-        Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(vmlinuxRaw, "/sys/kernel/btf/vmlinux", "obj.o", program));
+        Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(BtfTypes.Index(vmlinuxRaw, "vmlinux", "/sys/kernel/btf/vmlinux"), "/sys/kernel/btf/vmlinux", "obj.o", program));
     }
 
     [Fact]
@@ -190,7 +193,7 @@ public sealed class SplitBtfTests
         var program = new ProgramSpec("prog", "fentry/vmlinux_func", BpfProgramType.Tracing, BpfAttachType.TraceFentry, "vmlinux_func", false, "GPL",
             [new BpfInstruction { Opcode = BpfInstruction.Exit }], [], [new FunctionPlacement("fentry/vmlinux_func", 0, 1, 0)]);
 
-        Assert.Equal((2u, (string?)null), BtfAttachTarget.Resolve(vmlinuxRaw, "vmlinux", "obj.o", program, ThrowingModules));
+        Assert.Equal((2u, (string?)null), BtfAttachTarget.Resolve(BtfTypes.Index(vmlinuxRaw, "vmlinux", "/sys/kernel/btf/vmlinux"), "vmlinux", "obj.o", program, ThrowingModules));
     }
 
     [Fact]

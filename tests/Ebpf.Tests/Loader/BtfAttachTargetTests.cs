@@ -59,6 +59,8 @@ public sealed class BtfAttachTargetTests
 
     /// <summary>[1] int, [2] proto, [3] struct do_unlinkat (a decoy of another kind), [4] enum, [5] func do_unlinkat,
     /// [6] typedef btf_trace_sys_enter, [7] func bpf_lsm_file_open, [8] func bpf_iter_task, [9] func do_unlinkat again.</summary>
+    private static BtfTypes KernelTypes() => BtfTypes.Index(Kernel(), "btf", "/kernel/btf");
+
     private static byte[] Kernel() => new BlobBuilder()
         .Type(BtfKind.Int, "int", 4, extraBytes: 4)
         .Type(BtfKind.FunctionProto, "", 1, vlen: 2, extraBytes: 16)
@@ -91,7 +93,7 @@ public sealed class BtfAttachTargetTests
     {
         var program = Program(section);
         Assert.True(BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType));
-        Assert.Equal(expectedId, BtfAttachTarget.Resolve(Kernel(), "/kernel/btf", "obj.o", program));
+        Assert.Equal(expectedId, BtfAttachTarget.Resolve(KernelTypes(), "/kernel/btf", "obj.o", program));
     }
 
     [Theory]
@@ -106,7 +108,7 @@ public sealed class BtfAttachTargetTests
     [Fact]
     public void A_missing_target_names_program_section_target_and_btf_name()
     {
-        var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(Kernel(), "/kernel/btf", "obj.o", Program("tp_btf/no_such_tracepoint", "on_missing")));
+        var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(KernelTypes(), "/kernel/btf", "obj.o", Program("tp_btf/no_such_tracepoint", "on_missing")));
         Assert.Equal("tp_btf/no_such_tracepoint", e.Section);
         Assert.Equal("obj.o", e.ObjectName);
         foreach (var part in (string[])["'on_missing'", "'no_such_tracepoint'", "typedef 'btf_trace_no_such_tracepoint'", "/kernel/btf"])
@@ -117,14 +119,14 @@ public sealed class BtfAttachTargetTests
     public void A_target_of_the_wrong_kind_is_missing()
     {
         // sys_enter exists as a typedef only as btf_trace_sys_enter; fentry/btf_trace_sys_enter wants a FUNC.
-        var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(Kernel(), "k", "obj.o", Program("fentry/btf_trace_sys_enter")));
+        var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(KernelTypes(), "k", "obj.o", Program("fentry/btf_trace_sys_enter")));
         Assert.Contains("function 'btf_trace_sys_enter'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_section_without_target_asks_for_one()
     {
-        var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(Kernel(), "k", "obj.o", Program("fentry")));
+        var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(KernelTypes(), "k", "obj.o", Program("fentry")));
         Assert.Contains("ProgramSpec.AttachTarget", e.Message, StringComparison.Ordinal);
     }
 
@@ -133,11 +135,11 @@ public sealed class BtfAttachTargetTests
     {
         var program = Program("fentry/nothing_here");
         program.AttachTarget = "do_unlinkat";
-        Assert.Equal(5u, BtfAttachTarget.Resolve(Kernel(), "k", "obj.o", program));
+        Assert.Equal(5u, BtfAttachTarget.Resolve(KernelTypes(), "k", "obj.o", program));
     }
 
     [Fact]
-    public void Scan_agrees_with_the_full_parser_on_every_named_type_of_real_objects()
+    public void Name_index_and_scan_agree_with_the_full_parser_on_every_named_type_of_real_objects()
     {
         foreach (var file in (string[])["loader_basic.bpf.o", "loader_core_kernel.bpf.o", "loader_btf_attach.bpf.o"])
         {
@@ -146,44 +148,63 @@ public sealed class BtfAttachTargetTests
             int size = (int)BinaryPrimitives.ReadUInt64LittleEndian(elf.AsSpan(TestObjectFiles.SectionHeaderOffset(elf, ".BTF") + 32));
             var blob = elf.AsSpan(off, size);
             var parsed = BtfTypes.Parse(blob, file, ".BTF");
+            var indexed = BtfTypes.Index(blob.ToArray(), file, ".BTF");
             int checkedTypes = 0;
-            foreach (var t in parsed.All.Where(t => t.Name.Length > 0))
+            foreach (var t in parsed.All.Where(t => t.Name.Length > 0 && t.Id != 0)) // void (id 0) has no record, so no name
             {
-                uint first = parsed.IdsNamed(t.Name).First(id => parsed[id].Kind == t.Kind);
+                // The first of the name and kind by decoding every type, against the index that decodes none.
+                uint first = parsed.All.First(u => u.Name == t.Name && u.Kind == t.Kind).Id;
+                Assert.Equal(first, indexed.FirstOwnIdNamed(t.Name, t.Kind));
                 Assert.Equal(first, BtfScan.FindFirst(blob, t.Name, t.Kind, file));
+                Assert.Equal(parsed.All.Where(u => u.Name == t.Name && u.Id != 0).Select(u => u.Id), indexed.IdsNamed(t.Name));
                 checkedTypes++;
             }
             Assert.True(checkedTypes > 10, $"{file}: only {checkedTypes} named types");
+            Assert.Equal(0u, indexed.FirstOwnIdNamed("no_such_type_anywhere", BtfKind.Function));
             Assert.Equal(0u, BtfScan.FindFirst(blob, "no_such_type_anywhere", BtfKind.Function, file));
+            Assert.Empty(indexed.IdsNamed(""));
         }
     }
 
     [Fact]
-    public void Scan_rejects_a_truncated_or_unknown_type_naming_the_source()
+    public void Index_and_scan_reject_a_truncated_or_unknown_type_naming_the_source()
     {
         var blob = Kernel();
         var truncated = blob.ToArray();
         BinaryPrimitives.WriteUInt32LittleEndian(truncated.AsSpan(24 + 16 + 4), ((uint)BtfKind.FunctionProto << 24) | 0xffff); // proto vlen 65535
-        Assert.Equal("bad.btf", Assert.Throws<BpfObjectException>(() => BtfScan.FindFirst(truncated, "bpf_iter_task", BtfKind.Function, "bad.btf")).ObjectName);
+        Assert.Equal("bad.btf", Assert.Throws<BpfObjectException>(() => BtfTypes.Index(truncated, "bad.btf", "/bad.btf")).ObjectName);
         var unknown = blob.ToArray();
         BinaryPrimitives.WriteUInt32LittleEndian(unknown.AsSpan(24 + 4), 31u << 24);
+        Assert.Contains("unknown kind 31", Assert.Throws<BpfObjectException>(() => BtfTypes.Index(unknown, "bad.btf", "/bad.btf")).Message, StringComparison.Ordinal);
+        Assert.Throws<BpfObjectException>(() => BtfTypes.Index(blob.AsSpan(0, 10).ToArray(), "bad.btf", "/bad.btf"));
+        // The one-walk scan of a blob searched once refuses them the same way.
+        Assert.Equal("bad.btf", Assert.Throws<BpfObjectException>(() => BtfScan.FindFirst(truncated, "bpf_iter_task", BtfKind.Function, "bad.btf")).ObjectName);
         Assert.Contains("unknown kind 31", Assert.Throws<BpfObjectException>(() => BtfScan.FindFirst(unknown, "x", BtfKind.Function, "bad.btf")).Message, StringComparison.Ordinal);
         Assert.Throws<BpfObjectException>(() => BtfScan.FindFirst(blob.AsSpan(0, 10), "x", BtfKind.Function, "bad.btf"));
     }
 
-    [Theory]
-    [InlineData("freplace/handler")]
-    [InlineData("struct_ops/init")]
-    public void Extension_and_struct_ops_programs_are_still_refused_before_the_kernel(string section)
+    [Fact]
+    public void An_indexed_type_with_a_bad_name_or_reference_is_refused_when_it_is_reached()
+    {
+        var blob = Kernel();
+        // Type 1 (int) named at an offset past the strings: indexing reads no name, reaching the type decodes it.
+        BinaryPrimitives.WriteUInt32LittleEndian(blob.AsSpan(24), 1u << 20);
+        var indexed = BtfTypes.Index(blob, "bad.btf", "/bad.btf");
+        Assert.Contains("name offset", Assert.Throws<BpfObjectException>(() => indexed[1]).Message, StringComparison.Ordinal);
+        Assert.Throws<BpfObjectException>(() => BtfTypes.Parse(blob, "bad.btf", "/bad.btf"));
+    }
+
+    [Fact]
+    public void Extension_programs_without_a_target_program_are_refused_before_the_kernel()
     {
         var spec = BpfObjectSpec.FromFile(TestObjectFiles.Path("loader_btf_attach.bpf.o"));
         var program = spec.Programs["count_syscall"];
-        Assert.True(SectionTypes.TryClassify(section, out var type, out var attach, out _, out _));
+        Assert.True(SectionTypes.TryClassify("freplace/handler", out var type, out var attach, out _, out _));
         program.Type = type;
         program.ExpectedAttachType = attach;
         var e = Assert.Throws<BpfObjectException>(() => spec.Load());
         Assert.Contains("'count_syscall'", e.Message, StringComparison.Ordinal);
-        Assert.Contains("not support that yet", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ProgramSpec.AttachProgram", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

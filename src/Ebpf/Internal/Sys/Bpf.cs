@@ -33,6 +33,8 @@ internal static unsafe class Bpf
 
     private static string? MapCreateHint(long r, in MapCreateAttr attr) => -r switch
     {
+        Errno.EINVAL when attr.MaxEntries == 0 =>
+            "Its max_entries is 0: the object leaves the map's size to user space; set MapSpec.MaxEntries before loading.",
         Errno.EINVAL => $"Check the map's type ({attr.MapType}), key/value sizes ({attr.KeySize}/{attr.ValueSize}), max_entries ({attr.MaxEntries}) and flags (0x{attr.MapFlags:x}): the kernel rejects combinations it does not support.",
         Errno.ENOMEM => "The kernel could not allocate the map: lower max_entries, or raise RLIMIT_MEMLOCK / the memory cgroup limit.",
         _ => null,
