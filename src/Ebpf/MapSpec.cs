@@ -25,6 +25,9 @@ public sealed class MapSpec
     /// <summary><c>map_flags</c> (BPF_F_*).</summary>
     public uint Flags { get; set; }
 
+    /// <summary><c>map_extra</c>: type-specific (a bloom filter's number of hash functions in its low 4 bits; 0 means 5).</summary>
+    public ulong MapExtra { get; set; }
+
     /// <summary>Pinning mode from the object (<c>LIBBPF_PIN_BY_NAME</c> = 1).</summary>
     public uint Pinning { get; set; }
 
