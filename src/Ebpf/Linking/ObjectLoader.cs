@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Externs;
 using Ebpf.Internal.Unix;
@@ -185,9 +186,9 @@ internal static class ObjectLoader
         }
     }
 
-    private static BpfInstruction[] Patch(string objectName, ProgramSpec program, Dictionary<string, BpfMap> maps)
+    private static Instruction[] Patch(string objectName, ProgramSpec program, Dictionary<string, BpfMap> maps)
     {
-        var instructions = (BpfInstruction[])program.Instructions.Clone();
+        var instructions = program.Instructions.ToArray();
         foreach (var r in program.MapReferences)
         {
             if (!maps.TryGetValue(r.MapName, out var map))

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Elf;
 using Ebpf.Externs;
@@ -194,7 +195,7 @@ internal static class ObjectReader
         {
             if (!s.IsExecutable) continue;
             if (s.Size % 8 != 0) throw elf.Error(s.Name, $"code size {s.Size} is not a multiple of the 8-byte instruction.");
-            var instructions = BpfInstruction.FromBytes(s.Data.Span);
+            var instructions = Instruction.FromBytes(s.Data.Span);
             var relocations = new Dictionary<int, ElfRelocation>();
             foreach (var r in elf.RelocationsFor(s))
             {
