@@ -9,6 +9,7 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
     UnlinksCommand.Create(),
     LoadCommand.Create(),
     InspectCommand.Create(),
+    RunCommand.Create(),
     BenchCommand.Create(),
 };
 

@@ -9,11 +9,20 @@ internal static class ProgramTestRunner
     /// <summary>Extra data-out room by default: programs may grow a packet (bpf_xdp_adjust_head/tail, bpf_skb_change_tail).</summary>
     internal const int DefaultGrowth = 4096;
 
+    /// <summary>Default context-out room: the kernel copies its whole context struct back (192 bytes for
+    /// <c>struct __sk_buff</c>) even when the caller passed only its first fields.</summary>
+    internal const int ContextRoom = 256;
+
+    /// <summary>The program types whose test run copies a context back (ctx_out); the others refuse one with EINVAL.</summary>
+    internal static bool ReturnsContext(BpfProgramType type) => type is BpfProgramType.SocketFilter or BpfProgramType.SchedCls
+        or BpfProgramType.SchedAct or BpfProgramType.CgroupSkb or BpfProgramType.LwtIn or BpfProgramType.LwtOut or BpfProgramType.LwtXmit
+        or BpfProgramType.LwtSeg6local or BpfProgramType.Xdp or BpfProgramType.SkLookup or BpfProgramType.FlowDissector;
+
     internal static TestRunResult Run(BpfProgram program, TestRunOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         int dataOut = options.DataOutSize ?? (options.Data.IsEmpty || options.Flags.HasFlag(TestRunFlags.XdpLiveFrames) ? 0 : options.Data.Length + DefaultGrowth);
-        int contextOut = options.ContextOutSize ?? options.Context.Length;
+        int contextOut = options.ContextOutSize ?? (options.Context.IsEmpty || !ReturnsContext(program.Type) ? 0 : Math.Max(options.Context.Length, ContextRoom));
         ArgumentOutOfRangeException.ThrowIfNegative(dataOut, nameof(options.DataOutSize));
         ArgumentOutOfRangeException.ThrowIfNegative(contextOut, nameof(options.ContextOutSize));
         var data = new byte[dataOut];
@@ -29,12 +38,14 @@ internal static class ProgramTestRunner
         ObjectDisposedException.ThrowIf(program.IsDisposed, program);
         if (cpu is < 0) throw new ArgumentOutOfRangeException(nameof(cpu), cpu, "CPU numbers are non-negative.");
         if (cpu is not null) flags |= TestRunFlags.RunOnCpu;
+        // Once is 0 to the kernel: raw tracepoint and tracing programs refuse any repeat, networking ones read 0 as 1.
+        if (repeat <= 1) repeat = 0;
         while (true)
         {
             long r = BpfProg.TestRun(program.Handle, dataIn, dataOut, contextIn, contextOut, repeat, (uint)flags, (uint)(cpu ?? 0), batchSize, out var attr);
             // A signal during the run. Kernels before 5.10 check for signals before counting the repetitions, so a single
             // run can report EINTR after it ran (cilium treats it the same way); a longer run starts again.
-            if (r == -Errno.EINTR && repeat > 1) continue;
+            if (r == -Errno.EINTR && repeat > 0) continue;
             if (r < 0 && r != -Errno.EINTR) throw Failure(program, (int)-r, attr, dataOut.Length, contextOut.Length);
             return new TestRunOutcome(attr.Retval, attr.Duration,
                 (int)Math.Min(attr.DataSizeOut, (uint)dataOut.Length), (int)Math.Min(attr.CtxSizeOut, (uint)contextOut.Length));

@@ -20,11 +20,13 @@ public sealed class TestRunOptions
     /// tracepoint's arguments as u64s.</summary>
     public ReadOnlyMemory<byte> Context { get; init; }
 
-    /// <summary>Room for the context after the run (<c>ctx_out</c>). Default: <see cref="Context"/>'s length. 0 asks for none.</summary>
+    /// <summary>Room for the context after the run (<c>ctx_out</c>). Default: with a <see cref="Context"/>, for program types
+    /// that give it back (socket filter, tc, cgroup skb, lwt, XDP, sk_lookup, flow dissector), its length or 256 bytes
+    /// whichever is larger (the kernel returns its whole struct); otherwise none. 0 asks for none.</summary>
     public int? ContextOutSize { get; init; }
 
-    /// <summary>How many times to run (the kernel reports the mean duration); 0 and 1 both mean once.</summary>
-    public uint Repeat { get; init; } = 1;
+    /// <summary>How many times to run (the kernel reports the mean duration); 0 and 1 both mean once. Raw tracepoint and tracing programs run once only.</summary>
+    public uint Repeat { get; init; }
 
     /// <summary>The CPU to run on (sets <see cref="TestRunFlags.RunOnCpu"/>; raw tracepoint programs only); null for the current one.</summary>
     public int? Cpu { get; init; }
