@@ -35,19 +35,19 @@ public sealed partial class BpfMap
 
     /// <summary>Typed <see cref="LookupBatch(MapBatchCursor, Span{byte}, Span{byte}, ulong)"/>: <paramref name="values"/>
     /// holds one <typeparamref name="TValue"/> per key (per-CPU maps: one per key and possible CPU, with 8-byte-sized values).</summary>
-    public int LookupBatch<TKey, TValue>(MapBatchCursor cursor, Span<TKey> keys, Span<TValue> values) where TKey : unmanaged where TValue : unmanaged =>
-        LookupBatch(cursor, MemoryMarshal.AsBytes(keys), MemoryMarshal.AsBytes(values));
+    public int LookupBatch<TKey, TValue>(MapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, ulong elemFlags = 0) where TKey : unmanaged where TValue : unmanaged =>
+        MapBatch.Lookup(Live(), cursor, MemoryMarshal.AsBytes(keys), MemoryMarshal.AsBytes(values), elemFlags, delete: false);
 
     /// <summary>Typed <see cref="LookupAndDeleteBatch(MapBatchCursor, Span{byte}, Span{byte}, ulong)"/>.</summary>
-    public int LookupAndDeleteBatch<TKey, TValue>(MapBatchCursor cursor, Span<TKey> keys, Span<TValue> values) where TKey : unmanaged where TValue : unmanaged =>
-        LookupAndDeleteBatch(cursor, MemoryMarshal.AsBytes(keys), MemoryMarshal.AsBytes(values));
+    public int LookupAndDeleteBatch<TKey, TValue>(MapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, ulong elemFlags = 0) where TKey : unmanaged where TValue : unmanaged =>
+        MapBatch.Lookup(Live(), cursor, MemoryMarshal.AsBytes(keys), MemoryMarshal.AsBytes(values), elemFlags, delete: true);
 
     /// <summary>Typed <see cref="UpdateBatch(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ulong)"/>.</summary>
     public int UpdateBatch<TKey, TValue>(ReadOnlySpan<TKey> keys, ReadOnlySpan<TValue> values, ulong flags = 0) where TKey : unmanaged where TValue : unmanaged =>
-        UpdateBatch(MemoryMarshal.AsBytes(keys), MemoryMarshal.AsBytes(values), flags);
+        MapBatch.Update(Live(), MemoryMarshal.AsBytes(keys), MemoryMarshal.AsBytes(values), flags);
 
     /// <summary>Typed <see cref="DeleteBatch(ReadOnlySpan{byte})"/>.</summary>
-    public int DeleteBatch<TKey>(ReadOnlySpan<TKey> keys) where TKey : unmanaged => DeleteBatch(MemoryMarshal.AsBytes(keys));
+    public int DeleteBatch<TKey>(ReadOnlySpan<TKey> keys) where TKey : unmanaged => MapBatch.Delete(Live(), MemoryMarshal.AsBytes(keys), 0);
 
     private BpfMap Live()
     {
