@@ -23,7 +23,7 @@ internal static class MapSlots
     {
         MapChecks.Type(map, "BPF_MAP_UPDATE_ELEM", "SetProgram", BpfMapType.ProgramArray);
         WriteFd(map, key, programFd, "SetProgram",
-            "a program array takes programs of one type (the first program put in or the first program using the array decides)");
+            "a program array takes programs of one type and expected attach type (the first program put in or the first program using the array decides)");
     }
 
     internal static void SetSocket(IMapCommands map, ReadOnlySpan<byte> key, int socketFd)
