@@ -329,7 +329,7 @@ public sealed unsafe partial class BpfMap : IDisposable, IMapCommands
     internal void MarkPinned(string path) => PinnedPath = path;
 
     /// <summary>Makes the map read-only for user space (BPF_MAP_FREEZE, what libbpf does to <c>.rodata</c>); programs
-    /// may still write it. Irreversible; a second freeze fails with EBUSY.</summary>
+    /// may still write it. Irreversible; freezing again fails (EPERM), as does freezing while a writable mapping exists (EBUSY).</summary>
     public void Freeze()
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
