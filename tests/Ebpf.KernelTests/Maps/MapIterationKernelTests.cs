@@ -80,4 +80,37 @@ public sealed class MapIterationKernelTests
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (uint)i), entries.Select(e => e.Key));
         Assert.Equal(33u, entries[3].Value);
     }
+
+    [Fact]
+    public void Walks_and_batches_into_caller_buffers_allocate_nothing_per_element()
+    {
+        using var map = Hash(512);
+        for (uint i = 0; i < 400; i++) map.Update(i, (ulong)i);
+        var keys = new uint[64];
+        var values = new ulong[64];
+        var iterator = map.Iterate();
+        var key = new byte[4];
+        var value = new byte[8];
+        ulong Walk()
+        {
+            ulong sum = 0;
+            foreach (var (k, v) in map.Entries<uint, ulong>()) sum += k + v;
+            foreach (var k in map.Keys<uint>()) sum += k;
+            return sum;
+        }
+        Walk(); // JIT and first-use costs
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ulong total = Walk();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(3ul * 399 * 400 / 2, total);
+
+        var cursor = new MapBatchCursor();
+        map.LookupBatch<uint, ulong>(cursor, keys, values); // binds the cursor (its one allocation)
+        before = GC.GetAllocatedBytesForCurrentThread();
+        int read = 0;
+        while (!cursor.IsDone) read += map.LookupBatch<uint, ulong>(cursor, keys, values);
+        while (iterator.TryNext(key, value)) read++;
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(read > 400);
+    }
 }
