@@ -46,6 +46,10 @@ public sealed class MapSpec
     /// <inheritdoc cref="BtfKeyTypeId"/>
     public uint BtfValueTypeId { get; set; }
 
+    /// <summary>Slots the object fills statically (<c>.values = { [i] = &amp;target }</c>): programs of a program array,
+    /// inner maps of a map of maps; set at load.</summary>
+    internal IReadOnlyList<Linking.MapSlot> InitialSlots { get; set; } = [];
+
     /// <summary>A shallow copy, so that one parsed spec can be loaded several times with different settings.</summary>
     public MapSpec Clone() => (MapSpec)MemberwiseClone();
 

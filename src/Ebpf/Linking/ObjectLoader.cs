@@ -56,6 +56,7 @@ internal static class ObjectLoader
                 maps[name] = effective.Pinning != 0 ? pins.CreateOrReuse(effective, () => CreateMap(spec.Name, effective, btf))
                     : CreateMap(spec.Name, effective, btf);
             }
+            MapSlotWriter.SetInnerMaps(spec.Name, Specs(spec), maps, pins.Reused);
             CoreRelocator? core = null;
             foreach (var (name, programSpec) in spec.Programs)
             {
@@ -85,6 +86,7 @@ internal static class ObjectLoader
                 }
                 programs[name] = BpfProgram.FromLoaded(fd, programSpec);
             }
+            MapSlotWriter.SetPrograms(spec.Name, Specs(spec), maps, programs, pins.Reused);
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
         }
         catch
@@ -101,6 +103,8 @@ internal static class ObjectLoader
             foreach (var module in moduleBtfObjects.Values) module.Dispose();
         }
     }
+
+    private static Dictionary<string, MapSpec> Specs(BpfObjectSpec spec) => new(spec.Maps, StringComparer.Ordinal);
 
     /// <summary>The .kconfig map takes the values resolved for this kernel.</summary>
     private static MapSpec WithKconfig(string name, MapSpec spec, ResolvedExterns externs)

@@ -46,6 +46,7 @@ internal static class ObjectReader
             throw elf.Error(ExternCollector.KconfigSection, $"a map named '{kconfig.Name}' already exists, so the kconfig externs have nowhere to live.");
         ReadCode(elf, ctx);
         var programs = ReadPrograms(elf, ctx, license, btfExt);
+        MapSlotReader.CheckPrograms(elf, maps, programs);
         return new Result(license, maps, programs, variables, btf, btfExt, externs.Externs);
     }
 
@@ -129,6 +130,7 @@ internal static class ObjectReader
             maps[v.Name] = BtfMapDefinition.Parse(btf, v.Name, v.SizeOrType, elf.ObjectName);
             ctx.MapOffsets[m.Offset] = v.Name;
         }
+        MapSlotReader.Read(elf, btf, datasec, section, maps);
     }
 
     private static bool IsGlobalData(ElfSection s) =>
