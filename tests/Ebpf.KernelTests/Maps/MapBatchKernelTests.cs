@@ -128,4 +128,30 @@ public sealed class MapBatchKernelTests
         var e = Assert.Throws<BpfMapException>(() => map.UpdateBatch<uint, ulong>(keys, new ulong[keys.Length]));
         Assert.Contains("one 8-byte-aligned slot per possible CPU", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_hash_bucket_larger_than_the_buffers_is_a_typed_error()
+    {
+        // Two buckets (max_entries 2): two keys share one half the time. A one-element buffer cannot take that bucket,
+        // and the kernel says ENOSPC without returning anything.
+        for (uint second = 1; second < 64; second++)
+        {
+            using var map = Create(BpfMapType.Hash, 2);
+            map.Update(0u, 0ul);
+            map.Update(second, 0ul);
+            var cursor = new MapBatchCursor();
+            try
+            {
+                while (!cursor.IsDone) map.LookupBatch<uint, ulong>(cursor, new uint[1], new ulong[1]);
+            }
+            catch (BpfMapException e)
+            {
+                Assert.Equal(28, e.Errno);
+                Assert.Contains("pass larger buffers", e.Message, StringComparison.Ordinal);
+                Assert.Equal(2, ReadAll(map, 2).Count); // two fit
+                return;
+            }
+        }
+        Assert.Fail("no two keys out of 64 shared a bucket of a two-bucket hash map");
+    }
 }
