@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ebpf.Internal;
 using Ebpf.Internal.Sys;
@@ -19,7 +18,7 @@ namespace Ebpf;
 /// Wrong key or value sizes and operations the map's type does not have are refused with a <see cref="BpfMapException"/>
 /// naming the map, before any syscall.
 /// </remarks>
-public sealed unsafe partial class BpfMap : IDisposable, IMapCommands
+public sealed partial class BpfMap : IDisposable, IMapCommands
 {
     private BpfMap(SafeFd fd, string name, BpfMapType type, uint keySize, uint valueSize, uint maxEntries, uint flags, uint id)
     {
@@ -358,53 +357,6 @@ public sealed unsafe partial class BpfMap : IDisposable, IMapCommands
 
     private static string Describe<T>(T key) where T : unmanaged =>
         key is uint or int or ulong or long or ushort or short or byte ? $"{key}" : Convert.ToHexString(AsBytes(ref key));
-
-    /// <summary>A raw bpf(2) result as the errno <see cref="IMapCommands"/> speaks: 0 for success.</summary>
-    private static int ErrnoOf(long result) => result < 0 ? (int)-result : 0;
-
-    MapBatchSupport IMapCommands.BatchSupport { get; set; }
-
-    int IMapCommands.Lookup(ReadOnlySpan<byte> key, Span<byte> value, ulong flags)
-    {
-        fixed (byte* k = key)
-        fixed (byte* v = value)
-            return ErrnoOf(Bpf.Lookup(Handle, k, v, flags));
-    }
-
-    int IMapCommands.LookupAndDelete(ReadOnlySpan<byte> key, Span<byte> value, ulong flags)
-    {
-        fixed (byte* k = key)
-        fixed (byte* v = value)
-            return ErrnoOf(BpfMapCommands.LookupAndDelete(Handle, k, v, flags));
-    }
-
-    int IMapCommands.Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong flags)
-    {
-        fixed (byte* k = key)
-        fixed (byte* v = value)
-            return ErrnoOf(Bpf.Update(Handle, k, v, flags));
-    }
-
-    int IMapCommands.Delete(ReadOnlySpan<byte> key)
-    {
-        fixed (byte* k = key)
-            return ErrnoOf(Bpf.Delete(Handle, k));
-    }
-
-    int IMapCommands.GetNextKey(ReadOnlySpan<byte> key, Span<byte> nextKey)
-    {
-        fixed (byte* k = key)
-        fixed (byte* n = nextKey)
-            return ErrnoOf(Bpf.GetNextKey(Handle, k, n));
-    }
-
-    int IMapCommands.Batch(BpfCommand command, Span<byte> position, bool resume, Span<byte> keys, Span<byte> values, ref uint count, ulong elemFlags)
-    {
-        fixed (byte* p = position)
-        fixed (byte* k = keys)
-        fixed (byte* v = values)
-            return ErrnoOf(BpfMapCommands.Batch(command, Handle, resume ? p : null, p, k, v, ref count, elemFlags));
-    }
 
     /// <inheritdoc/>
     public void Dispose() => Handle.Dispose();
