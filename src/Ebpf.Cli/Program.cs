@@ -11,6 +11,7 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
     UnlinksCommand.Create(),
     LoadCommand.Create(),
     InspectCommand.Create(),
+    RunCommand.Create(),
     BenchCommand.Create(),
     GenCommand.Create(),
 };

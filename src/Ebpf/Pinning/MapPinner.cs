@@ -50,6 +50,9 @@ internal sealed class MapPinner(string objectName, string root)
         }
     }
 
+    /// <summary>True for a map this load found pinned and reused: its contents are someone else's.</summary>
+    internal bool Reused(BpfMap map) => map.PinnedPath is not null && !_pinnedHere.Contains(map);
+
     /// <summary>Removes the pins this load created (after a failed load).</summary>
     internal void UndoPins()
     {
