@@ -124,11 +124,12 @@ public sealed unsafe class BpfMap : IDisposable
     }
 
     /// <summary>Opens a map pinned in bpffs (<see cref="PinnedPath"/> is then <paramref name="path"/>).</summary>
-    /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), or it is not a map.</exception>
+    /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), it is not a map, or it is not on a
+    /// bpffs; the message says which.</exception>
     public static BpfMap OpenPinned(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var map = FromHandle(Bpf.ObjGet(path), Path.GetFileName(path));
+        var map = FromHandle(Pinning.PinFile.Open(path, Pinning.PinFile.ObjectKind.Map, "map"), Path.GetFileName(path));
         map.PinnedPath = path;
         return map;
     }
@@ -231,12 +232,14 @@ public sealed unsafe class BpfMap : IDisposable
 
     /// <summary>Pins the map at <paramref name="path"/> on a bpffs mount: the map then lives until the pin is removed
     /// (<see cref="Unpin"/>, or <c>rm</c>), even after every descriptor is closed.</summary>
-    /// <exception cref="BpfException">The path is taken (EEXIST), or not on a bpffs.</exception>
+    /// <exception cref="ArgumentException">The last component of <paramref name="path"/> cannot be a bpffs entry (empty,
+    /// '.' in it, longer than 255 bytes).</exception>
+    /// <exception cref="BpfException">The path is taken (EEXIST), its directory is missing or not on a bpffs, or the process
+    /// may not write there; the message says which.</exception>
     public void Pin(string path)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        Bpf.ObjPin(Handle, path, $"map '{Name}'");
+        Pinning.PinFile.Pin(Handle, path, $"map '{Name}'");
         PinnedPath = path;
     }
 

@@ -11,6 +11,8 @@ internal static class ObjectLoader
 {
     internal static BpfObject Load(BpfObjectSpec spec, BpfLoadOptions options)
     {
+        // Pin names come from the object: checked before the first syscall, so a bad one has no side effect at all.
+        MapPinner.CheckAll(spec);
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
         SafeFd? btf = null;
