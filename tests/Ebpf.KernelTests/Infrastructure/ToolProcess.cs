@@ -77,10 +77,24 @@ public sealed class ToolProcess : IDisposable
     /// <summary>Sends SIGINT (what Ctrl-C sends) and waits for a clean exit.</summary>
     public int Interrupt(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            kill.WaitForExit();
+        Signal("INT");
+        return WaitForExit(timeout, "SIGINT");
+    }
+
+    /// <summary>Sends signal <paramref name="name"/> (INT, TERM, STOP, CONT...) to the tool.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        Assert.True(kill.ExitCode == 0, $"kill -{name} {_process.Id} failed");
+    }
+
+    /// <summary>Waits for the tool to exit (failing after <paramref name="timeout"/>, naming <paramref name="after"/>) and
+    /// returns its exit code, with all its output collected.</summary>
+    public int WaitForExit(TimeSpan timeout, string after)
+    {
         if (!_process.WaitForExit(timeout))
-            Assert.Fail($"ebpf did not exit within {timeout.TotalSeconds} s of SIGINT.\nstderr:\n{Stderr}");
+            Assert.Fail($"ebpf did not exit within {timeout.TotalSeconds} s of {after}.\nstderr:\n{Stderr}");
         _process.WaitForExit(); // drains the async output readers
         return _process.ExitCode;
     }
