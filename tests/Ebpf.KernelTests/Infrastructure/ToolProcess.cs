@@ -10,7 +10,11 @@ public sealed class ToolProcess : IDisposable
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
 
-    public ToolProcess(params string[] args)
+    public ToolProcess(params string[] args) : this(collectStdout: true, args)
+    {
+    }
+
+    private ToolProcess(bool collectStdout, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -24,9 +28,16 @@ public sealed class ToolProcess : IDisposable
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _stdout.Enqueue(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _stderr.Enqueue(e.Data); };
         _process.Start();
-        _process.BeginOutputReadLine();
+        if (collectStdout) _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>Starts the tool with its stdout left to the caller (<see cref="Stdout"/>): the read end of a real pipe, which
+    /// the caller may read from and close, as <c>| head</c> does.</summary>
+    public static ToolProcess WithPipedStdout(params string[] args) => new(collectStdout: false, args);
+
+    /// <summary>The read end of the tool's stdout pipe (only with <see cref="WithPipedStdout"/>).</summary>
+    public StreamReader Stdout => _process.StandardOutput;
 
     /// <summary>Ebpf.Cli.dll from src/Ebpf.Cli's output for the configuration these tests were built in.</summary>
     public static string ToolPath()
