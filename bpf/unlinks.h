@@ -6,7 +6,7 @@
 #define TASK_COMM_LEN 16
 #define FILENAME_LEN 256
 
-/* The record user space receives. Mirrored by UnlinkEvent in src/Ebpf.Cli/Unlinks/UnlinkEvent.cs. */
+/* The record user space receives. Its C# type is generated from this struct's BTF (UnlinksPerfBpf.UnlinkEvent). */
 struct unlink_event {
 	__u64 ts_ns;               /* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
 	__u32 pid;                 /* tgid: the process */

@@ -1,14 +1,18 @@
+using Ebpf.Cli.Bench;
+using Ebpf.Cli.Unlinks;
+
 namespace Ebpf.Cli;
 
-/// <summary>The tool's compiled BPF objects, embedded at build time from bpf/*.bpf.o.</summary>
+/// <summary>The tool's compiled BPF objects (bpf/*.bpf.o), embedded by their generated bindings (&lt;BpfObject&gt; items).</summary>
 internal static class EmbeddedObjects
 {
-    internal static byte[] Read(string fileName)
+    internal static byte[] Read(string fileName) => fileName switch
     {
-        using var stream = typeof(EmbeddedObjects).Assembly.GetManifestResourceStream("bpf/" + fileName)
-            ?? throw new InvalidOperationException($"BPF object {fileName} is not embedded in this build; run scripts/build-bpf.sh and rebuild.");
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return bytes;
-    }
+        UnlinksBpf.ObjectName => UnlinksBpf.ObjectBytes.ToArray(),
+        UnlinksPerfBpf.ObjectName => UnlinksPerfBpf.ObjectBytes.ToArray(),
+        LessonUnlinksBpf.ObjectName => LessonUnlinksBpf.ObjectBytes.ToArray(),
+        LessonUnlinksPerfBpf.ObjectName => LessonUnlinksPerfBpf.ObjectBytes.ToArray(),
+        BenchBpf.ObjectName => BenchBpf.ObjectBytes.ToArray(),
+        _ => throw new InvalidOperationException($"BPF object {fileName} is not embedded in this build (see the BpfObject items of Ebpf.Cli.csproj)."),
+    };
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using Ebpf;
 using Ebpf.Cli.Bench;
+using Ebpf.Cli.Gen;
 using Ebpf.Cli.Lifetime;
 using Ebpf.Cli.Objects;
 using Ebpf.Cli.Unlinks;
@@ -12,6 +13,7 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
     LoadCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
+    GenCommand.Create(),
 };
 
 // Commands that stop in order (their action takes a token) get SIGINT/SIGTERM from StopSignals, which survives a second

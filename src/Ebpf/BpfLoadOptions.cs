@@ -39,6 +39,10 @@ public sealed class BpfLoadOptions
     /// </summary>
     public IReadOnlyDictionary<string, string>? Kconfig { get; init; }
 
+    /// <summary>Tests only: load usdt programs for one perf-event uprobe per site (what kernels without uprobe.multi
+    /// links get) even where uprobe.multi links exist.</summary>
+    internal bool UsdtPerfEventLinks { get; init; }
+
     /// <summary>Tests only: the BTF kinds to assume the kernel accepts, instead of probing, to exercise sanitisation.</summary>
     internal Btf.BtfFeatureSet? AssumedBtfFeatures { get; init; }
 }

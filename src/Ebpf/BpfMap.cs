@@ -26,6 +26,9 @@ public sealed unsafe class BpfMap : IDisposable
 
     internal SafeFd Handle { get; }
 
+    /// <summary>For a struct_ops map loaded from an object: its value and kind, for <see cref="StructOps.StructOpsLink"/>.</summary>
+    internal StructOps.StructOpsState? StructOps { get; set; }
+
     /// <summary>The map's name (as declared in the object, not truncated to the kernel's 15 characters).</summary>
     public string Name { get; }
 

@@ -63,6 +63,9 @@ public sealed class BpfObject : IDisposable
     /// <exception cref="BpfNameNotFoundException">No such loaded program; the message lists the programs.</exception>
     public BpfProgram Program(string name) => Programs[name];
 
+    /// <summary>Registers struct_ops map <paramref name="mapName"/> (see <see cref="StructOps.StructOpsLink.Attach"/>).</summary>
+    public StructOps.StructOpsLink AttachStructOps(string mapName) => StructOps.StructOpsLink.Attach(Map(mapName));
+
     /// <summary>Reads global variable <paramref name="name"/> from its global-data map (.bss, .data, .rodata) as it is now in the kernel.</summary>
     /// <exception cref="BpfNameNotFoundException">No such variable; the message lists the variables.</exception>
     /// <exception cref="ArgumentException">The size of <typeparamref name="T"/> differs from the variable's.</exception>

@@ -21,9 +21,11 @@ public sealed class BpfObjectSpec
         Maps = new NamedDictionary<MapSpec>(name, "map", parsed.Maps);
         Programs = new NamedDictionary<ProgramSpec>(name, "program", parsed.Programs);
         _variables = parsed.Variables;
-        Btf = parsed.Btf;
+        BtfTypes = parsed.Btf;
+        Btf = parsed.Btf is null ? null : new BtfSpec(parsed.Btf);
         BtfExt = parsed.BtfExt;
         Externs = parsed.Externs;
+        StructOps = parsed.StructOps;
     }
 
     /// <summary>Reads and parses the object at <paramref name="path"/>.</summary>
@@ -64,18 +66,26 @@ public sealed class BpfObjectSpec
     [
         .. _variables.Values.OrderBy(v => v.MapName, StringComparer.Ordinal).ThenBy(v => v.Offset)
             .Select(v => new GlobalVariableInfo(v.Name, v.MapName, v.Offset, v.Size,
-                Btf is not null && v.TypeId != 0 && v.TypeId < (uint)Btf.Count ? BtfDescriber.TypeName(Btf, v.TypeId) : "")),
+                BtfTypes is not null && v.TypeId != 0 && v.TypeId < (uint)BtfTypes.Count ? BtfDescriber.TypeName(BtfTypes, v.TypeId) : "")),
     ];
 
     /// <summary>Describes the object's BTF types in id order (empty when the object has no .BTF section), as the loader
     /// will load them: an object with <c>__ksym</c> externs ends with the <c>dummy_ksym</c> VAR the loader appends.</summary>
-    public IReadOnlyList<BtfTypeInfo> DescribeBtfTypes() => Btf is null ? [] : BtfDescriber.All(Btf);
+    public IReadOnlyList<BtfTypeInfo> DescribeBtfTypes() => BtfTypes is null ? [] : BtfDescriber.All(BtfTypes);
 
     internal Dictionary<string, GlobalVariable> Variables => _variables;
 
-    internal BtfTypes? Btf { get; }
+    /// <summary>The object's BTF (its <c>.BTF</c> section, with the fix-ups the loader makes: data section sizes and
+    /// variable offsets), or null when it has none: map key and value types, global variables, and the types named
+    /// by <c>--type</c> in <c>ebpf gen</c>.</summary>
+    public BtfSpec? Btf { get; }
+
+    internal BtfTypes? BtfTypes { get; }
 
     internal BtfExt? BtfExt { get; }
+
+    /// <summary>The struct_ops maps, created at load as BPF_MAP_TYPE_STRUCT_OPS (they appear in <see cref="BpfObject.Maps"/>).</summary>
+    internal IReadOnlyList<StructOps.StructOpsMapSpec> StructOps { get; }
 
     /// <summary>The externs (__kconfig, __ksym) in libbpf's order: <see cref="ExternSpec.Index"/> indexes this list.</summary>
     internal IReadOnlyList<ExternSpec> Externs { get; }

@@ -1,11 +1,13 @@
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
 using Ebpf.Links;
+using Ebpf.Links.MultiProbe;
+using Ebpf.Links.Usdt;
 
 namespace Ebpf;
 
 /// <summary>A program loaded into the kernel. Disposing closes this process's descriptor; links keep the program alive while attached.</summary>
-public sealed class BpfProgram : IDisposable
+public sealed partial class BpfProgram : IDisposable
 {
     private const uint BPF_F_TEST_RUN_ON_CPU = 1;
     private const uint BPF_STATS_RUN_TIME = 0;
@@ -21,12 +23,15 @@ public sealed class BpfProgram : IDisposable
         Id = id;
     }
 
-    internal static BpfProgram FromLoaded(SafeFd fd, ProgramSpec spec)
+    internal static BpfProgram FromLoaded(SafeFd fd, ProgramSpec spec, BpfAttachType? loadedAttachType = null)
     {
         try
         {
             var info = Bpf.GetInfo<BpfProgInfo>(fd, $"program '{spec.Name}'");
-            return new BpfProgram(fd, spec.Name, spec.SectionName, spec.Type, spec.ExpectedAttachType, spec.AttachTarget, info.Id);
+            return new BpfProgram(fd, spec.Name, spec.SectionName, spec.Type, loadedAttachType ?? spec.ExpectedAttachType, spec.AttachTarget, info.Id)
+            {
+                _freplaceTarget = spec.Type == BpfProgramType.Ext ? spec.AttachProgram?.Name : null,
+            };
         }
         catch
         {
@@ -37,7 +42,7 @@ public sealed class BpfProgram : IDisposable
 
     /// <summary>
     /// Opens a program pinned in bpffs. What the kernel does not keep (the section name, the expected attach type) is
-    /// unknown: <see cref="SectionName"/> is empty and <see cref="Attach"/> needs the explicit attach methods.
+    /// unknown: <see cref="SectionName"/> is empty and <see cref="Attach()"/> needs the explicit attach methods.
     /// </summary>
     /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), or it is not a program.</exception>
     public static BpfProgram OpenPinned(string path)
@@ -57,6 +62,9 @@ public sealed class BpfProgram : IDisposable
     }
 
     internal SafeFd Handle { get; }
+
+    /// <summary>For a freplace program, the name of the program it was loaded against (for messages).</summary>
+    private string? _freplaceTarget;
 
     /// <summary>Where this program was pinned by <see cref="Pin"/> or found by <see cref="OpenPinned"/>; null otherwise.</summary>
     public string? PinnedPath { get; private set; }
@@ -111,8 +119,10 @@ public sealed class BpfProgram : IDisposable
     /// <c>raw_tracepoint/&lt;name&gt;</c> (or <c>raw_tp/</c>), <c>kprobe/&lt;function&gt;[+offset]</c>, <c>kretprobe/&lt;function&gt;</c>,
     /// <c>ksyscall/&lt;name&gt;</c>, <c>uprobe/&lt;path&gt;:&lt;symbol&gt;[+offset]</c> and <c>uretprobe/&lt;path&gt;:&lt;symbol&gt;</c>;
     /// and the BTF-targeted <c>tp_btf/&lt;tracepoint&gt;</c>, <c>fentry/</c>, <c>fexit/</c>, <c>fmod_ret/&lt;function&gt;</c> and
-    /// <c>lsm/&lt;hook&gt;</c> (a <see cref="TracingLink"/> to the target the program was loaded against), and <c>iter/&lt;name&gt;</c>
-    /// (an <see cref="IterLink"/> to read).
+    /// <c>lsm/&lt;hook&gt;</c> (a <see cref="TracingLink"/> to the target the program was loaded against), <c>iter/&lt;name&gt;</c>
+    /// (an <see cref="IterLink"/> to read), <c>uprobe.multi/&lt;path&gt;:&lt;pattern&gt;</c> and <c>kprobe.multi/&lt;pattern&gt;</c>
+    /// (and their return variants), <c>usdt/&lt;path&gt;:&lt;provider&gt;:&lt;name&gt;</c>, and <c>freplace/&lt;function&gt;</c>
+    /// (loaded against <see cref="ProgramSpec.AttachProgram"/>).
     /// Dispose the link to detach.
     /// </summary>
     /// <exception cref="BpfFeatureNotSupportedException">The kernel lacks the attach mechanism (for example kprobes, or the
@@ -133,6 +143,10 @@ public sealed class BpfProgram : IDisposable
             }
             case BpfProgramType.RawTracepoint or BpfProgramType.RawTracepointWritable:
                 return AttachRawTracepoint(AttachTarget ?? throw NoTarget("raw_tp/<name>", "AttachRawTracepoint(name)"));
+            case BpfProgramType.Kprobe when MultiProbeSection.KindOf(SectionName) is not null:
+                return MultiProbeAttach.FromSection(this);
+            case BpfProgramType.Kprobe when UsdtLoading.IsUsdtSection(SectionName):
+                return UsdtLink.FromSection(this);
             case BpfProgramType.Kprobe:
             {
                 var probe = ProbeTarget.Parse(SectionName, AttachTarget, Name)
@@ -146,8 +160,12 @@ public sealed class BpfProgram : IDisposable
                 return TracingLink.Attach(this);
             case BpfProgramType.Tracing when ExpectedAttachType == BpfAttachType.TraceIter:
                 return IterLink.Attach(this);
+            case BpfProgramType.Ext:
+                return FreplaceLink.Attach(this, _freplaceTarget);
             case BpfProgramType.PerfEvent:
                 throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a perf_event program: its section names no event; call AttachCpuClock(frequency).");
+            case var network when NetworkAttach.Handles(network):
+                throw NetworkAttach.NeedsTarget(this);
             default:
                 throw new NotSupportedException($"Program '{Name}' ({SectionName}) is a {Type} program; Attach() supports tracepoint, raw tracepoint, kprobe, uprobe, tp_btf, fentry, fexit, fmod_ret, lsm and iter programs so far.");
         }
@@ -203,6 +221,67 @@ public sealed class BpfProgram : IDisposable
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         return ProbeLink.AttachUprobe(this, binaryPath, null, fileOffset, returnProbe, processId);
     }
+
+    /// <summary>
+    /// Attaches a kprobe.multi (or kretprobe.multi, kprobe.session) program to every kernel function matching glob
+    /// <paramref name="pattern"/> (<c>*</c>, <c>?</c>), through one link.
+    /// </summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel has no kprobe.multi links (CONFIG_FPROBE, CONFIG_KPROBES).</exception>
+    /// <exception cref="BpfException">The pattern matches no kernel function.</exception>
+    public KprobeMultiLink AttachKprobeMulti(string pattern, bool returnProbe = false)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return KprobeMultiLink.AttachPattern(this, pattern, returnProbe);
+    }
+
+    /// <summary>Attaches a kprobe.multi program to the kernel functions <paramref name="functions"/>, each with the
+    /// cookie at the same index of <paramref name="cookies"/> (or none).</summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel has no kprobe.multi links.</exception>
+    public KprobeMultiLink AttachKprobeMulti(IReadOnlyList<string> functions, IReadOnlyList<ulong>? cookies = null, bool returnProbe = false)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ArgumentNullException.ThrowIfNull(functions);
+        return KprobeMultiLink.Attach(this, [.. functions], cookies is null ? null : [.. cookies], returnProbe);
+    }
+
+    /// <summary>
+    /// Attaches a uprobe.multi (or uretprobe.multi) program to every function of <paramref name="binaryPath"/> whose
+    /// name matches glob <paramref name="pattern"/>, through one link, for process <paramref name="processId"/> or all (-1).
+    /// </summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel has no uprobe.multi links (Linux 6.6+).</exception>
+    /// <exception cref="BpfException">The binary is missing or unreadable, or the pattern matches no function.</exception>
+    public UprobeMultiLink AttachUprobeMulti(string binaryPath, string pattern, bool returnProbe = false, int processId = -1)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return UprobeMultiLink.AttachPattern(this, binaryPath, pattern, returnProbe, processId);
+    }
+
+    /// <summary>Attaches a uprobe.multi program to the given places of <paramref name="binaryPath"/> (functions or file
+    /// offsets, each with a cookie and an optional reference counter), through one link.</summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel has no uprobe.multi links (Linux 6.6+).</exception>
+    /// <exception cref="BpfException">The binary is missing or unreadable, or a function is not in it.</exception>
+    public UprobeMultiLink AttachUprobeMulti(string binaryPath, IReadOnlyList<UprobeMultiTarget> targets, bool returnProbe = false, int processId = -1)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return UprobeMultiLink.Attach(this, binaryPath, targets, returnProbe, processId);
+    }
+
+    /// <summary>
+    /// Attaches a program written with libbpf's <c>usdt.bpf.h</c> to every site of USDT probe
+    /// <paramref name="provider"/>:<paramref name="name"/> in <paramref name="binaryPath"/>, for process
+    /// <paramref name="processId"/> or every process (-1). <paramref name="cookie"/> is what <c>bpf_usdt_cookie</c> returns.
+    /// </summary>
+    /// <exception cref="BpfException">The binary is missing, has no such probe, or its arguments cannot be read by usdt.bpf.h.</exception>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel cannot attach it (no uprobes, or a semaphore without
+    /// uprobe reference counters).</exception>
+    public UsdtLink AttachUsdt(string binaryPath, string provider, string name, ulong cookie = 0, int processId = -1)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return UsdtLink.Attach(this, binaryPath, provider, name, cookie, processId);
+    }
+
+    /// <summary>The USDT spec bookkeeping of the object this program was loaded with, when it has usdt.bpf.h's maps.</summary>
+    internal UsdtSpecTable? UsdtSpecs { get; set; }
 
     /// <summary>Attaches a perf_event program to the cpu-clock software event sampled <paramref name="frequency"/> times a
     /// second on every online CPU.</summary>

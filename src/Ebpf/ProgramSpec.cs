@@ -40,6 +40,12 @@ public sealed class ProgramSpec
     /// <c>sys_enter</c> for a raw tracepoint, the function for a kprobe; null when the section names none.</summary>
     public string? AttachTarget { get; set; }
 
+    /// <summary>
+    /// For freplace (extension) programs: the loaded program one of whose global functions (the one
+    /// <see cref="AttachTarget"/> names) this program replaces, as libbpf's <c>bpf_program__set_attach_target</c> sets it.
+    /// </summary>
+    public BpfProgram? AttachProgram { get; set; }
+
     /// <summary>True for sleepable sections (<c>fentry.s/</c>, <c>lsm.s/</c>, <c>uprobe.s/</c>, <c>syscall</c>...).</summary>
     public bool IsSleepable { get; }
 

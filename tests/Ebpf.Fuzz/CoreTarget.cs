@@ -18,6 +18,6 @@ internal static class CoreTarget
     private static BtfTypes Load()
     {
         string path = Path.Combine(AppContext.BaseDirectory, FileName);
-        return BpfObjectSpec.FromFile(path).Btf ?? throw new InvalidOperationException($"{path} has no .BTF section.");
+        return BpfObjectSpec.FromFile(path).BtfTypes ?? throw new InvalidOperationException($"{path} has no .BTF section.");
     }
 }

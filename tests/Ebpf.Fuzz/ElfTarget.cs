@@ -20,15 +20,15 @@ internal static class ElfTarget
         foreach (string name in spec.VariableNames) RoundTrip(spec, name);
         foreach (var variable in spec.GlobalVariables) _ = variable.ToString();
         foreach (var type in spec.DescribeBtfTypes()) _ = type.ToString();
-        if (spec.Btf is not null) Sanitise(spec.Btf);
+        if (spec.BtfTypes is not null) Sanitise(spec.BtfTypes);
         // An invalid handle: ProgramInfo only carries it along, and disposing an invalid handle closes nothing.
         using var noBtfFd = new SafeFd();
         foreach (var program in spec.Programs.Values)
         {
             _ = program.ToString();
-            if (spec.Btf is null || program.CoreRelocations.Count == 0) continue;
-            Relocate(spec.Btf, spec.Btf, program);
-            Relocate(spec.Btf, CoreTarget.Btf, program);
+            if (spec.BtfTypes is null || program.CoreRelocations.Count == 0) continue;
+            Relocate(spec.BtfTypes, spec.BtfTypes, program);
+            Relocate(spec.BtfTypes, CoreTarget.Btf, program);
             if (spec.BtfExt is not null) _ = ObjectBtf.ProgramInfo(noBtfFd, spec.BtfExt, program);
         }
         return FuzzOutcome.Accepted;

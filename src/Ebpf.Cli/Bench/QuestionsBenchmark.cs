@@ -46,7 +46,7 @@ internal static class QuestionsBenchmark
         var program = obj.Program("bench_fill");
         // The burst: every CPU fills at once, nobody consumes.
         Parallel.For(0, perCpu.Length, cpu => Fill(program, perCpu[cpu], cpu));
-        return BenchStats.Read(obj).Dropped;
+        return BenchBpf.BenchStats.Read(obj).Dropped;
     }
 
     /// <summary>Producers on every CPU at once, one consumer: how many records arrive with an earlier timestamp than the one before.</summary>

@@ -116,11 +116,11 @@ internal static class StreamBenchmark
         WarmUp(() => Run(WarmupMs));
         sink.Reset();
         lost = 0;
-        var before = BenchStats.Read(obj);
+        var before = BenchBpf.BenchStats.Read(obj);
         long jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         var (wall, cpu, wakeups, producerCalls) = Run(s.DurationMs);
         long jitDuring = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
-        var after = BenchStats.Read(obj);
+        var after = BenchBpf.BenchStats.Read(obj);
         var (mean, max, p50, p99, p999) = sink.Latency();
         return new StreamResult("C# (Ebpf.Net)", sink.Received, (long)(after.Emitted - before.Emitted), (long)(after.Dropped - before.Dropped),
             (long)lost, wall, cpu, sink.Samples, mean, max, p50, p99, p999, wakeups, producerCalls, jitDuring);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using UnlinkEvent = Ebpf.Cli.Unlinks.UnlinksPerfBpf.UnlinkEvent;
 
 namespace Ebpf.Cli.Unlinks;
 
@@ -29,15 +30,15 @@ internal sealed class UnlinkOutput : IDisposable
     {
         if (!_json)
         {
-            _text.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Pid,-7} {e.Comm,-16} {e.FileName}");
+            _text.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Pid,-7} {e.Comm,-16} {e.Filename}");
             return;
         }
         Begin();
-        _writer.WriteNumber("ts_ns", e.TimestampNs);
+        _writer.WriteNumber("ts_ns", e.TsNs);
         _writer.WriteNumber("pid", e.Pid);
         _writer.WriteNumber("tid", e.Tid);
-        _writer.WriteString("comm", e.Comm);
-        _writer.WriteString("filename", e.FileName);
+        _writer.WriteString("comm", e.Comm.ToString());
+        _writer.WriteString("filename", e.Filename.ToString());
         End();
     }
 

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using Ebpf.Events;
 using Ebpf.Links;
+using Ebpf.Records;
+using UnlinkEvent = Ebpf.Cli.Unlinks.UnlinksPerfBpf.UnlinkEvent;
 
 namespace Ebpf.Cli.Unlinks;
 
@@ -120,8 +122,7 @@ internal sealed class UnlinkTracer : IDisposable
 
     private void OnRecord(ReadOnlySpan<byte> record)
     {
-        if (record.Length < Marshal.SizeOf<UnlinkEvent>()) return;
-        var e = MemoryMarshal.Read<UnlinkEvent>(record);
+        if (!RecordView.TryRead(record, out UnlinkEvent e)) return;
         if (_userSpacePid != 0 && e.Pid != _userSpacePid) return;
         _received++;
         _output.Event(e);

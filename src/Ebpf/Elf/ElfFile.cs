@@ -202,7 +202,7 @@ internal sealed class ElfFile
             string name = ReadString(strings, nameOff, sections[symtab.Link].Name, symtab.Name);
             // Section symbols are nameless in the string table; name them after their section for messages.
             if (name.Length == 0 && (info & 0xf) == ElfSymbol.STT_SECTION && shndx < sections.Length) name = sections[shndx].Name;
-            result[i] = new ElfSymbol(i, name, info, shndx, value, size);
+            result[i] = new ElfSymbol(i, name, info, shndx, value, size) { Other = s[5] };
         }
         return result;
     }

@@ -12,4 +12,10 @@ internal sealed record ElfSymbol(int Index, string Name, byte Info, ushort Secti
     internal byte Binding => (byte)(Info >> 4);
 
     internal bool IsFunction => SymbolType == STT_FUNC;
+
+    /// <summary>st_other; its low two bits are the visibility (STV_DEFAULT 0, STV_INTERNAL 1, STV_HIDDEN 2, STV_PROTECTED 3).</summary>
+    internal byte Other { get; init; }
+
+    /// <summary>True for STV_HIDDEN and STV_INTERNAL symbols (C's <c>__hidden</c>): not visible outside the object.</summary>
+    internal bool IsHidden => (Other & 3) is 1 or 2;
 }

@@ -189,7 +189,11 @@ internal static class ExternResolver
             Architecture.Arm64 => "arm64",
             Architecture.Arm => "arm",
             Architecture.S390x => "s390x",
+#if NET9_0_OR_GREATER
             Architecture.RiscV64 => "riscv",
+#else
+            (Architecture)9 => "riscv",        // Architecture.RiscV64 is .NET 9+; a newer runtime still reports 9
+#endif
             Architecture.Ppc64le => "powerpc64",
             _ => null,
         };
@@ -234,7 +238,7 @@ internal static class ExternResolver
 
     private static void ResolveTyped(BpfObjectSpec spec, ResolvedExterns.Symbol[] symbols, BtfTypes kernel)
     {
-        var local = spec.Btf!;
+        var local = spec.BtfTypes!;
         foreach (var e in spec.Externs)
         {
             if (e.Kind == ExternKind.Kconfig || !e.IsTyped) continue;

@@ -1,6 +1,7 @@
 using Ebpf.Btf;
 using Ebpf.Externs;
 using Ebpf.Internal.Unix;
+using Ebpf.Links.Usdt;
 using Ebpf.Pinning;
 
 namespace Ebpf.Linking;
@@ -50,7 +51,9 @@ internal static class ObjectLoader
             var kernelBtf = new Lazy<BtfTypes>(() => options.KernelBtfPath is null ? vmlinuxTypes.Value : KernelBtf.Load(options.KernelBtfPath));
             var externs = ExternResolver.Resolve(spec, options, () => kernelBtf.Value);
             var btfKinds = options.AssumedBtfFeatures ?? Features.BtfFeatures.Kernel;
-            if (spec.Btf is not null) btf = ObjectBtf.TryLoad(spec.Btf, btfKinds, out btfFailure);
+            if (spec.BtfTypes is not null) btf = ObjectBtf.TryLoad(spec.BtfTypes, btfKinds, out btfFailure);
+            var structOps = StructOps.StructOpsLoading.Prepare(spec, () => kernelBtf.Value);
+            structOps?.CreateMaps(spec.Name, maps, btf, btfFailure);
             foreach (var (name, mapSpec) in spec.Maps)
             {
                 var effective = WithKconfig(name, mapSpec, externs);
@@ -60,13 +63,13 @@ internal static class ObjectLoader
             CoreRelocator? core = null;
             foreach (var (name, programSpec) in spec.Programs)
             {
-                if (!programSpec.AutoLoad) continue;
+                if (!programSpec.AutoLoad || !StructOps.StructOpsLoading.ShouldLoad(structOps, programSpec)) continue;
                 var instructions = Patch(spec.Name, programSpec, maps);
                 ExternResolver.Patch(spec, programSpec, instructions, externs);
                 if (programSpec.CoreRelocations.Count > 0)
                 {
                     // Modules are searched only against the running kernel's BTF (a custom KernelBtfPath stands alone).
-                    core ??= new CoreRelocator(spec.Btf!, kernelBtf.Value, spec.Name,
+                    core ??= new CoreRelocator(spec.BtfTypes!, kernelBtf.Value, spec.Name,
                         options.KernelBtfPath is null ? Modules() : null);
                     core.Apply(programSpec, instructions);
                 }
@@ -77,15 +80,26 @@ internal static class ObjectLoader
                 try
                 {
                     var (attachId, attachModule) = attachBtfIds.GetValueOrDefault(name);
+                    var attachObject = attachModule is null ? null : moduleBtfObjects[attachModule];
+                    // freplace: attach_prog_fd (the union's other member) is the program whose function is replaced.
+                    if (programSpec.Type == BpfProgramType.Ext)
+                    {
+                        var (target, functionId) = FreplaceTarget.Resolve(spec.Name, programSpec);
+                        (attachId, attachObject) = (functionId, target.Handle);
+                    }
+                    var attachType = UsdtLoading.AttachType(programSpec, options);
+                    if (structOps?.TargetOf(programSpec) is { } member) (attachId, attachType) = member;
                     fd = ProgramLoader.Load(spec.Name, programSpec, instructions, options, btfInfo, btfFailure,
-                        attachId, attachModule is null ? null : moduleBtfObjects[attachModule]);
+                        attachId, attachObject, attachType);
                 }
                 catch (BpfVerifierException e) when (ExternResolver.ExplainPoisonedCall(spec, e.VerifierLog) is { } why)
                 {
                     throw new BpfVerifierException(e.ProgramName, e.Errno, e.VerifierLog, $"{spec.Name}: program '{programSpec.Name}': {why}\n{e.Message}");
                 }
-                programs[name] = BpfProgram.FromLoaded(fd, programSpec);
+                programs[name] = BpfProgram.FromLoaded(fd, programSpec, structOps?.TargetOf(programSpec)?.Attach ?? UsdtLoading.AttachType(programSpec, options));
             }
+            UsdtLoading.ShareSpecTable(spec.Name, maps, programs.Values);
+            structOps?.Complete(spec.Name, maps, programs);
             return new BpfObject(spec.Name, maps, programs, spec.Variables);
         }
         catch
@@ -114,11 +128,10 @@ internal static class ObjectLoader
 
     private static void CheckLoadable(BpfObjectSpec spec, ProgramSpec program)
     {
-        if (program.CoreRelocations.Count > 0 && spec.Btf is null)
+        if (program.CoreRelocations.Count > 0 && spec.BtfTypes is null)
             throw new BpfObjectException(spec.Name, program.SectionName, $"program '{program.Name}' has CO-RE relocations but the object has no .BTF.");
-        if (program.Type is BpfProgramType.Ext or BpfProgramType.StructOps)
-            throw new BpfObjectException(spec.Name, program.SectionName,
-                $"program '{program.Name}' is a {program.Type} program, which attaches to another BPF program or a struct_ops map; the loader does not support that yet. Set ProgramSpec.AutoLoad = false to load the rest.");
+        if (program.Type is BpfProgramType.Ext && program.AttachProgram is null)
+            throw new BpfObjectException(spec.Name, program.SectionName, FreplaceTarget.MissingTarget(program));
         if (program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm && !BtfAttachTarget.IsBtfTargeted(program.Type, program.ExpectedAttachType))
             throw new BpfObjectException(spec.Name, program.SectionName,
                 $"program '{program.Name}' is a {program.Type} program with expected attach type {program.ExpectedAttachType}; " +

@@ -16,7 +16,11 @@ internal static class ObjectReader
     internal const ulong MaxZeroFilledSection = 256UL << 20;
 
     internal sealed record Result(string License, Dictionary<string, MapSpec> Maps, Dictionary<string, ProgramSpec> Programs,
-        Dictionary<string, GlobalVariable> Variables, BtfTypes? Btf, BtfExt? BtfExt, IReadOnlyList<ExternSpec> Externs);
+        Dictionary<string, GlobalVariable> Variables, BtfTypes? Btf, BtfExt? BtfExt, IReadOnlyList<ExternSpec> Externs)
+    {
+        /// <summary>The struct_ops maps (.struct_ops, .struct_ops.link variables).</summary>
+        internal IReadOnlyList<StructOps.StructOpsMapSpec> StructOps { get; init; } = [];
+    }
 
     internal static Result Read(ReadOnlyMemory<byte> image, string objectName)
     {
@@ -29,6 +33,7 @@ internal static class ObjectReader
         {
             btf = BtfTypes.Parse(btfSection.Data.Span, objectName, ".BTF");
             FixDataSections(elf, btf);
+            HiddenFunctions.MarkStatic(elf, btf);
         }
         // Externs rewrite the BTF (and may add a type), so .BTF.ext is read against the result.
         var externs = ExternCollector.Collect(elf, btf);
@@ -45,7 +50,7 @@ internal static class ObjectReader
             throw elf.Error(ExternCollector.KconfigSection, $"a map named '{kconfig.Name}' already exists, so the kconfig externs have nowhere to live.");
         ReadCode(elf, ctx);
         var programs = ReadPrograms(elf, ctx, license, btfExt);
-        return new Result(license, maps, programs, variables, btf, btfExt, externs.Externs);
+        return new Result(license, maps, programs, variables, btf, btfExt, externs.Externs) { StructOps = StructOps.StructOpsReader.Read(elf, btf) };
     }
 
     internal static bool IsGlobalDataSection(string name) =>
@@ -155,7 +160,7 @@ internal static class ObjectReader
                 KeySize = 4,
                 ValueSize = (uint)s.Size,
                 MaxEntries = 1,
-                Flags = readOnly ? MapFlags.ReadOnlyProgram : 0,
+                Flags = (readOnly ? MapFlags.ReadOnlyProgram : 0) | (HasNonStaticVariable(btf, datasec) ? MapFlags.Mmapable : 0),
                 Freeze = readOnly,
                 InitialValue = s.IsNoBits ? new byte[s.Size] : s.Data.ToArray(),
                 BtfValueTypeId = datasec?.Id ?? 0,
@@ -179,6 +184,11 @@ internal static class ObjectReader
             }
         }
     }
+
+    /// <summary>libbpf's rule for mmapable global data: a DATASEC with at least one non-static variable (so string
+    /// literals' .rodata.str1.1 stays an ordinary array). Skeletons then read and write the variables in place.</summary>
+    private static bool HasNonStaticVariable(BtfTypes? btf, BtfType? datasec) =>
+        btf is not null && datasec is not null && datasec.Members.Any(m => btf[m.Type] is { Kind: BtfKind.Variable, Extra: not 0 });
 
     private static void AddVariable(ElfFile elf, Dictionary<string, GlobalVariable> variables, GlobalVariable v, ElfSection s)
     {

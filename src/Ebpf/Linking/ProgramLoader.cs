@@ -8,13 +8,13 @@ namespace Ebpf.Linking;
 /// verifier log that grows until it fits, so the exception can say why.</summary>
 internal static unsafe class ProgramLoader
 {
-    private const uint BPF_F_SLEEPABLE = 1u << 4;
+    private const uint BPF_F_SLEEPABLE = 1u << 4, BPF_F_XDP_HAS_FRAGS = 1u << 5;
     private const int MaxLogSize = 1 << 30;
 
     internal readonly record struct BtfInfo(SafeFd Btf, byte[] FuncInfo, uint FuncInfoCount, byte[] LineInfo, uint LineInfoCount);
 
     internal static SafeFd Load(string objectName, ProgramSpec spec, BpfInstruction[] instructions, BpfLoadOptions options, BtfInfo? btf, string? btfFailure = null,
-        uint attachBtfId = 0, SafeFd? attachBtfObject = null)
+        uint attachBtfId = 0, SafeFd? attachBtfObject = null, BpfAttachType? expectedAttachType = null)
     {
         byte[] license = Bpf.NulTerminated(spec.License);
         fixed (BpfInstruction* insns = instructions)
@@ -29,8 +29,8 @@ internal static unsafe class ProgramLoader
                 Insns = (ulong)insns,
                 License = (ulong)lic,
                 ProgName = ObjName.From(spec.Name),
-                ExpectedAttachType = (uint)spec.ExpectedAttachType,
-                ProgFlags = spec.IsSleepable ? BPF_F_SLEEPABLE : 0,
+                ExpectedAttachType = (uint)(expectedAttachType ?? spec.ExpectedAttachType),
+                ProgFlags = (spec.IsSleepable ? BPF_F_SLEEPABLE : 0) | (SectionTypes.IsXdpFrags(spec.Type, spec.SectionName) ? BPF_F_XDP_HAS_FRAGS : 0),
                 AttachBtfId = attachBtfId,
                 // A module's type: attach_btf_obj_fd (AttachProgFd's union member) is the module's BTF object; 0 for vmlinux.
                 AttachProgFd = attachBtfObject is null ? 0 : (uint)attachBtfObject.Fd,
@@ -60,6 +60,7 @@ internal static unsafe class ProgramLoader
             }
             int errno = (int)-r;
             if (attachBtfId != 0 && TracingRefused(objectName, spec, errno, log) is { } refused) throw refused;
+            if (spec.Type == BpfProgramType.Ext && FreplaceTarget.Refused(objectName, spec, errno, log) is { } extension) throw extension;
             if (log.Trim().Length == 0)
             {
                 if (errno is Errno.EPERM)

@@ -25,9 +25,12 @@ internal static class SectionTypes
         new("kprobe.session/", BpfProgramType.Kprobe, BpfAttachType.TraceKprobeSession, true),
         new("uprobe.multi/", BpfProgramType.Kprobe, BpfAttachType.TraceUprobeMulti, true),
         new("uretprobe.multi/", BpfProgramType.Kprobe, BpfAttachType.TraceUprobeMulti, true),
+        new("uprobe.multi.s/", BpfProgramType.Kprobe, BpfAttachType.TraceUprobeMulti, true, true),
+        new("uretprobe.multi.s/", BpfProgramType.Kprobe, BpfAttachType.TraceUprobeMulti, true, true),
         new("ksyscall/", BpfProgramType.Kprobe, 0, true),
         new("kretsyscall/", BpfProgramType.Kprobe, 0, true),
         new("usdt/", BpfProgramType.Kprobe, 0, true),
+        new("usdt.s/", BpfProgramType.Kprobe, 0, true, true),
         new("tc/ingress", BpfProgramType.SchedCls, BpfAttachType.TcxIngress, false),
         new("tc/egress", BpfProgramType.SchedCls, BpfAttachType.TcxEgress, false),
         new("tcx/ingress", BpfProgramType.SchedCls, BpfAttachType.TcxIngress, false),
@@ -113,6 +116,11 @@ internal static class SectionTypes
 
     /// <summary>The known section prefixes, for error messages.</summary>
     internal static IEnumerable<string> KnownPrefixes => Table.Select(e => e.Prefix);
+
+    /// <summary>True for libbpf's <c>xdp.frags</c> sections, which load with BPF_F_XDP_HAS_FRAGS (the program accepts
+    /// multi-buffer packets, so it may run on interfaces whose MTU exceeds a page).</summary>
+    internal static bool IsXdpFrags(BpfProgramType type, string section) =>
+        type == BpfProgramType.Xdp && (section == "xdp.frags" || section.StartsWith("xdp.frags/", StringComparison.Ordinal));
 
     /// <summary>Classifies <paramref name="section"/>; false when no entry matches.</summary>
     internal static bool TryClassify(string section, out BpfProgramType type, out BpfAttachType attach, out string? target, out bool sleepable)

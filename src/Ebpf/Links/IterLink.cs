@@ -27,6 +27,8 @@ public sealed class IterLink : BpfLink
     /// <inheritdoc/>
     public override bool IsDisposed => _fd.IsClosed;
 
+    private protected override SafeFd? LinkFd => _fd;
+
     internal static IterLink Attach(BpfProgram program)
     {
         if (program.Type != BpfProgramType.Tracing || program.ExpectedAttachType != BpfAttachType.TraceIter)

@@ -57,8 +57,7 @@ public sealed class ProbeLink : BpfLink
     /// <summary>True when the probe was created as a tracefs dynamic event rather than through the perf PMU.</summary>
     public bool UsesTracefs => _tracefsEventName is not null;
 
-    /// <summary>True when attached through a BPF link (BPF_LINK_CREATE); false when through the perf ioctl.</summary>
-    public bool IsBpfLink => _link is not null;
+    private protected override SafeFd? LinkFd => _link;
 
     /// <inheritdoc/>
     public override bool IsDisposed => _perfEvent.IsClosed;
@@ -126,7 +125,7 @@ public sealed class ProbeLink : BpfLink
 
     /// <summary>An absolute path as given; a bare library or program name ("libc.so.6", "bash") is looked up in the
     /// usual library directories and PATH.</summary>
-    private static string ResolveBinary(string binaryPath)
+    internal static string ResolveBinary(string binaryPath)
     {
         if (binaryPath.Contains('/', StringComparison.Ordinal)) return Path.GetFullPath(binaryPath);
         var dirs = new List<string>();

@@ -28,6 +28,8 @@ public sealed class RawTracepointLink : BpfLink
     /// <inheritdoc/>
     public override bool IsDisposed => _fd.IsClosed;
 
+    private protected override SafeFd? LinkFd => _fd;
+
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {

@@ -60,8 +60,7 @@ public sealed class TracepointLink : BpfLink
     /// <summary>The tracepoint's id from tracefs.</summary>
     public uint TracepointId { get; }
 
-    /// <summary>True when attached through a BPF link (BPF_LINK_CREATE); false when through the perf ioctl.</summary>
-    public bool IsBpfLink => _link is not null;
+    private protected override SafeFd? LinkFd => _link;
 
     /// <inheritdoc/>
     public override bool IsDisposed => _perfEvent.IsClosed;

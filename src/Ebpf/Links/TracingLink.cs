@@ -29,6 +29,8 @@ public sealed class TracingLink : BpfLink
     /// <inheritdoc/>
     public override bool IsDisposed => _fd.IsClosed;
 
+    private protected override SafeFd? LinkFd => _fd;
+
     internal static TracingLink Attach(BpfProgram program)
     {
         var attach = program.ExpectedAttachType;

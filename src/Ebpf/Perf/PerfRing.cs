@@ -34,6 +34,9 @@ internal sealed unsafe class PerfRing
     private ulong _resumeBias;
     private byte* _resumePointer;
     private byte* _runEnd; // WalkRun's end, kept in memory on purpose (see there)
+    // The size WalkRun expects the next record to have: always a size it has checked, or, until the first record, a
+    // value no u16 header size can equal (0 would match a corrupt zero-sized header and never advance).
+    private uint _runRecordSize = uint.MaxValue;
 
     /// <param name="mapping">Start of the mapping (the metadata page).</param>
     /// <param name="mappingLength">Its length in bytes.</param>
@@ -201,9 +204,19 @@ internal sealed unsafe class PerfRing
             // SAFETY: p is 8-aligned and below end, end is at most the (8-aligned) end of the data area: the 8-byte
             // header is inside it (the kernel never splits a header across the end: records are 8-byte aligned).
             uint recordSize = *(ushort*)(p + 6);
+            // The next address is taken from the size the previous record had, not from this header: records of a
+            // stream are usually all the same size, and then the pointer chain does not wait for the header's load
+            // (the comparison below is a predicted branch, off the chain). A new size is checked, then expected.
+            uint expected = _runRecordSize;
+            byte* next = p + expected;
+            if (recordSize != expected)
+            {
+                if (recordSize < SampleRawOffset + 4 || (recordSize & 7) != 0) break;
+                _runRecordSize = recordSize;
+                next = p + recordSize;
+            }
             // next > end says recordSize > end - p with one instruction fewer (no overflow: recordSize < 2^16).
-            byte* next = p + recordSize;
-            if (*(uint*)p != PERF_RECORD_SAMPLE || recordSize < SampleRawOffset + 4 || (recordSize & 7) != 0 || next > end)
+            if (*(uint*)p != PERF_RECORD_SAMPLE || next > end)
                 break;
             // SAFETY: the record [p, p + recordSize) lies inside the run, and its u32 raw size at +8 with it. Space
             // before data_tail is never rewritten by the kernel, so it stays stable until we publish the new tail.

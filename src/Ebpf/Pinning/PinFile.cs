@@ -59,7 +59,7 @@ internal static class PinFile
         {
             "anon_inode:bpf-map" => ObjectKind.Map,
             "anon_inode:bpf-prog" => ObjectKind.Program,
-            "anon_inode:bpf_link" => ObjectKind.Link,
+            "anon_inode:bpf_link" or "anon_inode:bpf-link" => ObjectKind.Link,
             _ => ObjectKind.Other,
         };
     }

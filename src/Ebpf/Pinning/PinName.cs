@@ -4,8 +4,9 @@ namespace Ebpf.Pinning;
 
 /// <summary>
 /// The one rule for the last component of every pin path the library builds or is given (maps pinned by name,
-/// <see cref="BpfMap.Pin"/>, <see cref="BpfProgram.Pin"/>, and any later pinning code): names come from objects, which
-/// are untrusted, and a name that is not a single bpffs entry would pin, or reuse a pin, outside the chosen directory.
+/// <see cref="BpfMap.Pin"/>, <see cref="BpfProgram.Pin"/>, <see cref="Links.BpfLink.Pin(string)"/>, and any later pinning
+/// code): names come from objects, which are untrusted, and a name that is not a single bpffs entry would pin, or reuse
+/// a pin, outside the chosen directory.
 /// </summary>
 /// <remarks>
 /// What bpffs accepts: one path component (no <c>/</c>, no NUL), at most NAME_MAX (255) bytes, and no <c>.</c> at all
@@ -22,6 +23,7 @@ internal static class PinName
     internal static string? Problem(string? name)
     {
         if (string.IsNullOrEmpty(name)) return "it is empty";
+        if (name is "." or "..") return $"'{name}' names a directory, not a file";
         if (name.Contains('/')) return "it contains '/', so it would not be one entry of the pin directory";
         if (name.Contains('\0')) return "it contains a NUL byte";
         if (name.Contains('.')) return "it contains '.', which bpffs refuses in names (they are reserved for its own files)";
@@ -61,6 +63,28 @@ internal static class PinName
         if (Problem(last) is { } why)
             throw new ArgumentException(
                 $"Cannot pin {subject} at '{Printable(path)}': the last component '{Printable(last)}' cannot be a bpffs entry: {why}.", nameof(path));
+    }
+
+    /// <summary><paramref name="directory"/>/<paramref name="name"/>, after checking that the name is one bpffs entry.</summary>
+    /// <exception cref="ArgumentException">The name breaks the rule.</exception>
+    internal static string Combine(string directory, string name, string what)
+    {
+        if (Problem(name) is { } why) throw new ArgumentException($"Cannot pin {what} as '{Printable(name)}' under '{directory}': {why}.", nameof(name));
+        return Path.Join(directory, name);
+    }
+
+    /// <summary>Why <paramref name="path"/> cannot take a pin (its file name breaks the rule, or its directory is missing
+    /// or not on a bpffs), or null when it can.</summary>
+    internal static string? PathProblem(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string name = Path.GetFileName(full);
+        if (Problem(name) is { } why) return $"the last component {why}";
+        string? directory = Path.GetDirectoryName(full);
+        if (directory is null || !Directory.Exists(directory)) return $"directory '{directory}' does not exist";
+        if (!BpfFs.IsOnBpfFs(directory))
+            return $"'{directory}' is not on a BPF file system (mount -t bpf bpf <dir>; the usual one is {BpfFs.DefaultPath})";
+        return null;
     }
 
     /// <summary>The name with control characters escaped, so a crafted name cannot forge lines in a message.</summary>

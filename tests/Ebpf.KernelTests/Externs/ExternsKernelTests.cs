@@ -111,7 +111,7 @@ public sealed class ExternsKernelTests
         foreach (var file in (string[])["loader_externs.bpf.o", "loader_externs_typed.bpf.o"])
         {
             var spec = BpfObjectSpec.FromFile(TestObjects.Path(file));
-            using var btf = Ebpf.Linking.ObjectBtf.TryLoad(spec.Btf!, Ebpf.Btf.BtfFeatureSet.All, out var failure);
+            using var btf = Ebpf.Linking.ObjectBtf.TryLoad(spec.BtfTypes!, Ebpf.Btf.BtfFeatureSet.All, out var failure);
             Assert.True(btf is not null, $"{file}: {failure}");
         }
     }

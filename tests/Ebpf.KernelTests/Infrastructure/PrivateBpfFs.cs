@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ebpf.Internal.Unix;
 
 namespace Ebpf.KernelTests.Infrastructure;
 
@@ -8,35 +9,45 @@ namespace Ebpf.KernelTests.Infrastructure;
 /// </summary>
 public sealed class PrivateBpfFs : IDisposable
 {
-    public PrivateBpfFs(string prefix = "ebpf-bpffs-")
+    public PrivateBpfFs(string prefix = "ebpfnet-bpffs-")
     {
         KernelGuard.RequireRoot();
-        Root = Directory.CreateTempSubdirectory(prefix).FullName;
-        var (code, err) = Run("mount", "-t", "bpf", "bpf", Root);
-        if (code != 0)
+        Path = Directory.CreateTempSubdirectory(prefix).FullName;
+        int errno = Mounts.TryMount("bpf", Path);
+        if (errno != 0)
         {
-            Directory.Delete(Root);
-            Assert.Fail($"mounting a bpffs at {Root} failed: {err}");
+            Directory.Delete(Path);
+            KernelGuard.Unavailable($"mounting a bpffs on {Path} failed with errno {errno}");
         }
     }
 
     /// <summary>The mount point.</summary>
-    public string Root { get; }
+    public string Path { get; }
 
-    /// <summary>A path inside the mount.</summary>
-    public string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+    /// <summary>A path inside the mount: <see cref="Path"/>/<paramref name="parts"/>.</summary>
+    public string Pin(params string[] parts) => System.IO.Path.Join([Path, .. parts]);
 
-    /// <summary>The entries of <paramref name="directory"/> (a path inside the mount) that someone pinned or created: a fresh
-    /// bpffs already holds the kernel's own maps.debug and progs.debug (with bpf_preload), which no pin can be named like,
-    /// as pin names cannot contain a dot.</summary>
-    public string[] Entries(string? directory = null) =>
-        [.. Directory.GetFileSystemEntries(directory ?? Root).Select(System.IO.Path.GetFileName).Where(n => !n!.Contains('.', StringComparison.Ordinal)).Order(StringComparer.Ordinal)!];
+    /// <summary>The entries of <paramref name="directory"/> (a path inside the mount; the mount itself by default) that
+    /// someone pinned or created, by name. A fresh bpffs already holds the kernel's own maps.debug and progs.debug (with
+    /// bpf_preload); no pin or directory can be named like them, as bpffs refuses dots in the names it is given.</summary>
+    public string[] Entries(string? directory = null) => UserEntries(directory ?? Path);
+
+    /// <summary>As <see cref="Entries"/>, for any directory on a bpffs.</summary>
+    public static string[] UserEntries(string directory) =>
+        [.. Directory.GetFileSystemEntries(directory).Select(e => System.IO.Path.GetFileName(e)).Where(n => !n.Contains('.', StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
 
     public void Dispose()
     {
-        // Lazy unmount: a descriptor some failed test still holds must not keep the mount (and the test's directory) alive.
-        Run("umount", "-l", Root);
-        Directory.Delete(Root, recursive: true);
+        // Lazy unmount: a descriptor a failed test still holds must not keep the mount (and the directory) busy.
+        Run("umount", "-l", Path);
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Still mounted (umount failed): leave the empty directory rather than delete pins through it.
+        }
     }
 
     /// <summary>Runs a command to completion; returns its exit code and stderr.</summary>

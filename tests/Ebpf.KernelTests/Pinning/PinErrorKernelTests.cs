@@ -41,7 +41,7 @@ public sealed class PinErrorKernelTests
     {
         using var fs = new PrivateBpfFs();
         using var map = NewMap();
-        var ex = Assert.Throws<ArgumentException>(() => map.Pin(fs.Root + "/" + name));
+        var ex = Assert.Throws<ArgumentException>(() => map.Pin(fs.Path + "/" + name));
         Assert.Contains("cannot be a bpffs entry", ex.Message, StringComparison.Ordinal);
         Assert.Empty(fs.Entries());
     }
@@ -51,12 +51,12 @@ public sealed class PinErrorKernelTests
     {
         using var fs = new PrivateBpfFs();
         using var map = NewMap();
-        var missing = Assert.ThrowsAny<BpfException>(() => map.Pin(fs.Path("no-such-dir", "m")));
+        var missing = Assert.ThrowsAny<BpfException>(() => map.Pin(fs.Pin("no-such-dir", "m")));
         Assert.Contains("does not exist", missing.Message, StringComparison.Ordinal);
 
-        map.Pin(fs.Path("m"));
+        map.Pin(fs.Pin("m"));
         using var other = NewMap();
-        var taken = Assert.ThrowsAny<BpfException>(() => other.Pin(fs.Path("m")));
+        var taken = Assert.ThrowsAny<BpfException>(() => other.Pin(fs.Pin("m")));
         Assert.Equal(17, taken.Errno); // EEXIST
         Assert.Contains("taken", taken.Message, StringComparison.Ordinal);
     }
@@ -65,11 +65,11 @@ public sealed class PinErrorKernelTests
     public void Opening_a_pinned_program_as_a_map_names_what_is_pinned_there()
     {
         using var fs = new PrivateBpfFs();
-        using var obj = BpfObject.Load(TestObjects.Path("loader_pinning.bpf.o"), new BpfLoadOptions { PinPath = fs.Path("maps") });
-        obj.Program("count").Pin(fs.Path("prog"));
-        var ex = Assert.ThrowsAny<BpfException>(() => BpfMap.OpenPinned(fs.Path("prog")));
+        using var obj = BpfObject.Load(TestObjects.Path("loader_pinning.bpf.o"), new BpfLoadOptions { PinPath = fs.Pin("maps") });
+        obj.Program("count").Pin(fs.Pin("prog"));
+        var ex = Assert.ThrowsAny<BpfException>(() => BpfMap.OpenPinned(fs.Pin("prog")));
         Assert.Contains("holds a pinned program, not a map", ex.Message, StringComparison.Ordinal);
-        var reverse = Assert.ThrowsAny<BpfException>(() => BpfProgram.OpenPinned(fs.Path("maps", "pinned_counts")));
+        var reverse = Assert.ThrowsAny<BpfException>(() => BpfProgram.OpenPinned(fs.Pin("maps", "pinned_counts")));
         Assert.Contains("holds a pinned map, not a program", reverse.Message, StringComparison.Ordinal);
     }
 
@@ -77,10 +77,10 @@ public sealed class PinErrorKernelTests
     public void A_program_pinned_where_a_map_is_pinned_by_name_is_not_taken_for_the_map()
     {
         using var fs = new PrivateBpfFs();
-        using var holder = BpfObject.Load(TestObjects.Path("loader_pinning.bpf.o"), new BpfLoadOptions { PinPath = fs.Path("a") });
-        Directory.CreateDirectory(fs.Path("b"));
-        holder.Program("count").Pin(fs.Path("b", "pinned_counts"));
-        var ex = Assert.ThrowsAny<BpfException>(() => BpfObject.Load(TestObjects.Path("loader_pinning.bpf.o"), new BpfLoadOptions { PinPath = fs.Path("b") }));
+        using var holder = BpfObject.Load(TestObjects.Path("loader_pinning.bpf.o"), new BpfLoadOptions { PinPath = fs.Pin("a") });
+        Directory.CreateDirectory(fs.Pin("b"));
+        holder.Program("count").Pin(fs.Pin("b", "pinned_counts"));
+        var ex = Assert.ThrowsAny<BpfException>(() => BpfObject.Load(TestObjects.Path("loader_pinning.bpf.o"), new BpfLoadOptions { PinPath = fs.Pin("b") }));
         Assert.Contains("'pinned_counts'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("holds a pinned program, not a map", ex.Message, StringComparison.Ordinal);
     }
@@ -90,9 +90,9 @@ public sealed class PinErrorKernelTests
     {
         using var fs = new PrivateBpfFs();
         using var other = BpfMap.Create(new MapSpec { Name = "other", Type = BpfMapType.Hash, KeySize = 4, ValueSize = 4, MaxEntries = 16 });
-        Directory.CreateDirectory(fs.Path("pins"));
-        other.Pin(fs.Path("pins", "pinned_counts"));
-        var ex = Assert.Throws<BpfObjectException>(() => BpfObject.Load(TestObjects.Path("loader_pinning.bpf.o"), new BpfLoadOptions { PinPath = fs.Path("pins") }));
+        Directory.CreateDirectory(fs.Pin("pins"));
+        other.Pin(fs.Pin("pins", "pinned_counts"));
+        var ex = Assert.Throws<BpfObjectException>(() => BpfObject.Load(TestObjects.Path("loader_pinning.bpf.o"), new BpfLoadOptions { PinPath = fs.Pin("pins") }));
         Assert.Contains("type Hash (declared Array)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("value size 4 (declared 8)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("max_entries 16 (declared 4)", ex.Message, StringComparison.Ordinal);

@@ -19,12 +19,12 @@ public sealed class PinNameKernelTests
     public void A_relative_name_climbing_out_of_the_pin_root_is_refused_and_the_foreign_pin_is_untouched()
     {
         using var fs = new PrivateBpfFs();
-        string root = fs.Path("a", "b", "c");
+        string root = fs.Pin("a", "b", "c");
         // A foreign map, shaped as the object's, pinned where root/../../../x/y leads.
-        Directory.CreateDirectory(fs.Path("x"));
+        Directory.CreateDirectory(fs.Pin("x"));
         using var foreign = BpfMap.Create(new MapSpec { Name = "foreign", Type = BpfMapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 4 });
         foreign.Update(0u, 1234ul);
-        foreign.Pin(fs.Path("x", "y"));
+        foreign.Pin(fs.Pin("x", "y"));
 
         var spec = BpfObjectSpec.FromBytes(Renamed("../../../x/y"), "crafted.bpf.o");
         Assert.Contains("../../../x/y", spec.Maps.Keys);
@@ -38,8 +38,8 @@ public sealed class PinNameKernelTests
         Assert.Contains("'/'", ex.Message, StringComparison.Ordinal);
 
         // Refused before any side effect: the root was not even created, and the foreign map kept its value.
-        Assert.False(Directory.Exists(fs.Path("a")), "the load created the pin root before refusing the name");
-        Assert.Equal(["y"], fs.Entries(fs.Path("x")));
+        Assert.False(Directory.Exists(fs.Pin("a")), "the load created the pin root before refusing the name");
+        Assert.Equal(["y"], fs.Entries(fs.Pin("x")));
         Assert.True(foreign.TryLookup(0u, out ulong value));
         Assert.Equal(1234ul, value);
     }
@@ -62,9 +62,9 @@ public sealed class PinNameKernelTests
                 using var fs = new PrivateBpfFs();
                 string name = mountPoint + "/y";
                 var spec = BpfObjectSpec.FromBytes(Renamed(name), "crafted.bpf.o");
-                var ex = Assert.Throws<BpfObjectException>(() => spec.Load(new BpfLoadOptions { PinPath = fs.Path("root") }));
+                var ex = Assert.Throws<BpfObjectException>(() => spec.Load(new BpfLoadOptions { PinPath = fs.Pin("root") }));
                 Assert.Contains($"'{name}'", ex.Message, StringComparison.Ordinal);
-                Assert.DoesNotContain(Directory.GetFileSystemEntries(mountPoint), e => !e.Contains('.', StringComparison.Ordinal));
+                Assert.Empty(PrivateBpfFs.UserEntries(mountPoint));
                 Assert.Empty(fs.Entries());
             }
             finally
@@ -83,7 +83,7 @@ public sealed class PinNameKernelTests
     {
         using var fs = new PrivateBpfFs();
         var spec = BpfObjectSpec.FromBytes(Renamed("pinned.counts"), "crafted.bpf.o");
-        var ex = Assert.Throws<BpfObjectException>(() => spec.Load(new BpfLoadOptions { PinPath = fs.Path("root") }));
+        var ex = Assert.Throws<BpfObjectException>(() => spec.Load(new BpfLoadOptions { PinPath = fs.Pin("root") }));
         Assert.Contains("'pinned.counts'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("'.'", ex.Message, StringComparison.Ordinal);
         Assert.Empty(fs.Entries());

@@ -10,7 +10,7 @@ internal sealed class PinDirectory : IDisposable
 {
     private readonly PrivateBpfFs _mount = new("ebpf-pins-");
 
-    internal string Path => _mount.Path("pins");
+    internal string Path => _mount.Pin("pins");
 
     internal string Pin(string name) => System.IO.Path.Combine(Path, name);
 
@@ -185,8 +185,8 @@ public sealed class PinningKernelTests
     {
         KernelGuard.RequireRoot();
         using var mount = new PrivateBpfFs();
-        Assert.True(BpfFs.IsOnBpfFs(mount.Root));
-        string nested = mount.Path("nested");
+        Assert.True(BpfFs.IsOnBpfFs(mount.Path));
+        string nested = mount.Pin("nested");
         using var obj = BpfObject.Load(Object, new BpfLoadOptions { PinPath = nested });
         Assert.True(File.Exists(Path.Combine(nested, "pinned_counts")));
     }

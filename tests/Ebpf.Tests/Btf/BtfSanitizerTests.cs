@@ -9,7 +9,7 @@ namespace Ebpf.Tests.Btf;
 public sealed class BtfSanitizerTests
 {
     /// <summary>The object's BTF as the loader hands it to the kernel: DATASEC offsets and sizes already filled in.</summary>
-    private static BtfTypes ObjectBtf(string file) => BpfObjectSpec.FromFile(TestObjectFiles.Path(file)).Btf!;
+    private static BtfTypes ObjectBtf(string file) => BpfObjectSpec.FromFile(TestObjectFiles.Path(file)).BtfTypes!;
 
     private static BtfTypes Reparse(byte[] blob) => BtfTypes.Parse(blob, "sanitised", ".BTF");
 

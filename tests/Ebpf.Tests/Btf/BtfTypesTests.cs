@@ -35,7 +35,7 @@ public sealed class BtfTypesTests
     public void Object_parse_fixes_datasec_offsets_from_symbols()
     {
         var spec = BpfObjectSpec.FromFile(TestObjectFiles.Path("loader_basic.bpf.o"));
-        var bss = spec.Btf!.FindDataSection(".bss")!;
+        var bss = spec.BtfTypes!.FindDataSection(".bss")!;
         Assert.Equal(24u, bss.SizeOrType);
         Assert.Equal([0u, 8u, 16u], bss.Members.Select(m => m.Offset));
     }

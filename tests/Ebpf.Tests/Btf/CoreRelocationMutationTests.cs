@@ -35,8 +35,8 @@ public sealed class CoreRelocationMutationTests
                 try
                 {
                     var spec = BpfObjectSpec.FromBytes(m, objectFile);
-                    if (spec.Btf is null) continue;
-                    var core = new CoreRelocator(spec.Btf, kernel, objectFile);
+                    if (spec.BtfTypes is null) continue;
+                    var core = new CoreRelocator(spec.BtfTypes, kernel, objectFile);
                     foreach (var program in spec.Programs.Values)
                         core.Apply(program, (BpfInstruction[])program.Instructions.Clone());
                     relocated++;

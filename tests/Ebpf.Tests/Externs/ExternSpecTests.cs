@@ -51,13 +51,13 @@ public sealed class ExternSpecTests
         Assert.Equal(1u, map.MaxEntries);
         Assert.True(map.Freeze);
         Assert.Equal(MapFlags.ReadOnlyProgram, map.Flags);
-        Assert.Equal(spec.Btf!.FindDataSection(".kconfig")!.Id, map.BtfValueTypeId);
+        Assert.Equal(spec.BtfTypes!.FindDataSection(".kconfig")!.Id, map.BtfValueTypeId);
     }
 
     [Fact]
     public void Rewrites_the_btf_for_the_kernel()
     {
-        var btf = Spec().Btf!;
+        var btf = Spec().BtfTypes!;
         var kconfig = btf.FindDataSection(".kconfig")!;
         Assert.Equal(32u, kconfig.SizeOrType);
         Assert.Equal(kconfig.Members.Select(m => m.Offset).Order(), kconfig.Members.Select(m => m.Offset)); // sorted

@@ -97,12 +97,13 @@ public sealed class ObjectSpecTests
         Assert.Equal(BpfMapType.Array, rodata.Type);
         Assert.Equal((4u, 12u, 1u), (rodata.KeySize, rodata.ValueSize, rodata.MaxEntries));
         Assert.True(rodata.Freeze);
-        Assert.Equal(0x80u, rodata.Flags);
+        Assert.Equal(0x80u | 0x400u, rodata.Flags); // BPF_F_RDONLY_PROG | BPF_F_MMAPABLE, as libbpf
         Assert.Equal(1ul, BitConverter.ToUInt64(rodata.InitialValue!, 0)); // increment = 1
 
         var bss = maps[".bss"];
         Assert.Equal(24u, bss.ValueSize);
         Assert.False(bss.Freeze);
+        Assert.Equal(0x400u, bss.Flags); // BPF_F_MMAPABLE: skeletons map the variables
         Assert.Equal(new byte[24], bss.InitialValue);
 
         var data = maps[".data"];

@@ -17,8 +17,8 @@ public sealed class PinNameTests
     [InlineData("../../../x/y", "'/'")]
     [InlineData("/etc/passwd", "'/'")]
     [InlineData("a/b", "'/'")]
-    [InlineData(".", "'.'")]
-    [InlineData("..", "'.'")]
+    [InlineData(".", "directory")]
+    [InlineData("..", "directory")]
     [InlineData(".rodata", "'.'")]
     [InlineData("nul\0byte", "NUL")]
     public void Names_that_are_not_one_bpffs_entry_fail_with_the_reason(string name, string reason)

@@ -5,13 +5,13 @@ internal static class Errno
 {
     internal const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, E2BIG = 7, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
         EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, ENOSPC = 28, ENOSYS = 38,
-        EOPNOTSUPP = 95, ENOTSUPP = 524;
+        ERANGE = 34, ENOLINK = 67, ENOTSOCK = 88, EOPNOTSUPP = 95, ENOTSUPP = 524;
 
     internal static string Name(int errno) => errno switch
     {
         EPERM => "EPERM", ENOENT => "ENOENT", ESRCH => "ESRCH", EINTR => "EINTR", E2BIG => "E2BIG", EBADF => "EBADF",
         EAGAIN => "EAGAIN", ENOMEM => "ENOMEM", EACCES => "EACCES", EFAULT => "EFAULT", EBUSY => "EBUSY",
-        EEXIST => "EEXIST", ENODEV => "ENODEV", EINVAL => "EINVAL", ENOSPC => "ENOSPC", ENOSYS => "ENOSYS",
+        EEXIST => "EEXIST", ENODEV => "ENODEV", EINVAL => "EINVAL", ENOSPC => "ENOSPC", ENOSYS => "ENOSYS", ERANGE => "ERANGE", ENOLINK => "ENOLINK", ENOTSOCK => "ENOTSOCK",
         EOPNOTSUPP => "EOPNOTSUPP", ENOTSUPP => "ENOTSUPP", _ => $"errno {errno}",
     };
 
