@@ -92,6 +92,39 @@ public sealed class UnlinksStopTests(ITestOutputHelper output)
         return line.Result;
     }
 
+    [Fact]
+    public void A_second_signal_ends_a_stop_that_hangs_on_a_full_pipe()
+    {
+        KernelGuard.RequireRoot();
+        var dir = Directory.CreateTempSubdirectory("ebpf-full-pipe-");
+        try
+        {
+            // A reader that never reads: once the pipe (64 KiB) is full, the tool blocks in write and cannot finish an
+            // orderly stop. 3000 deletions of long names fill it several times over.
+            const string Burst = "import os, sys\nos.chdir(sys.argv[1])\nfor i in range(3000):\n    n = 'f%d-%s' % (i, 'x' * 100)\n    open(n, 'w').close()\n    os.unlink(n)\n";
+            using var tool = ToolProcess.WithPipedStdout("unlinks", "--probe", "tracepoint");
+            tool.WaitForStderr("Tracing file deletions", TimeSpan.FromSeconds(60));
+            using (var burst = Process.Start("python3", ["-c", Burst, dir.FullName])!)
+                Assert.True(burst.WaitForExit(TimeSpan.FromSeconds(60)));
+            Thread.Sleep(500);
+            tool.Signal("INT");
+            Thread.Sleep(1500);
+            Assert.False(tool.HasExited, "the tool stopped although its output was blocked: this test no longer blocks it");
+
+            var clock = Stopwatch.StartNew();
+            tool.Signal("TERM");
+            int exit = tool.WaitForExit(TimeSpan.FromSeconds(15), "the second signal");
+            output.WriteLine($"exited {clock.ElapsedMilliseconds} ms after the second signal, code {exit}");
+            Assert.Equal(128 + 15, exit);
+            Assert.Contains("exiting now", tool.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", tool.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     /// <summary>bpftool's JSON listing of the kernel's links, with the pids that hold them.</summary>
     private static string BpftoolLinks()
     {
