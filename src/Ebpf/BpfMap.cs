@@ -156,25 +156,13 @@ public sealed partial class BpfMap : IDisposable, IMapCommands
     /// <summary>Opens a map pinned in bpffs (BPF_OBJ_GET), its type, sizes and flags read back from the kernel
     /// (BPF_OBJ_GET_INFO_BY_FD). <see cref="Name"/> is the kernel's name, or the pin's file name when the kernel's is
     /// that name cut to 15 characters; <see cref="PinnedPath"/> is <paramref name="path"/>.</summary>
-    /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), or it is not on a bpffs.</exception>
-    /// <exception cref="BpfMapException">What is pinned there is a program or link, not a map.</exception>
+    /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), it is not a map, or it is not
+    /// on a bpffs; the message says which.</exception>
     public static BpfMap OpenPinned(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var fd = Bpf.ObjGet(path);
         string fileName = Path.GetFileName(path);
-        try
-        {
-            string kind = MapOpening.ObjectKind(fd);
-            if (kind != "bpf-map")
-                throw new BpfMapException("BPF_OBJ_GET", 0, fileName, $"'{path}' pins a {kind.Replace("bpf-", "BPF ", StringComparison.Ordinal)}, not a map; open it with BpfProgram.OpenPinned (programs) or as a link.");
-        }
-        catch
-        {
-            fd.Dispose();
-            throw;
-        }
-        var map = FromHandle(fd, null);
+        var map = FromHandle(Pinning.PinFile.Open(path, Pinning.PinFile.ObjectKind.Map, "map"), null);
         if (map.Name.Length == 0 || (map.Name.Length == 15 && fileName.StartsWith(map.Name, StringComparison.Ordinal)))
             map.Name = fileName;
         map.PinnedPath = path;
@@ -311,12 +299,14 @@ public sealed partial class BpfMap : IDisposable, IMapCommands
 
     /// <summary>Pins the map at <paramref name="path"/> on a bpffs mount: the map then lives until the pin is removed
     /// (<see cref="Unpin"/>, or <c>rm</c>), even after every descriptor is closed.</summary>
-    /// <exception cref="BpfException">The path is taken (EEXIST), or not on a bpffs.</exception>
+    /// <exception cref="ArgumentException">The last component of <paramref name="path"/> cannot be a bpffs entry (empty,
+    /// '.' in it, longer than 255 bytes).</exception>
+    /// <exception cref="BpfException">The path is taken (EEXIST), its directory is missing or not on a bpffs, or the process
+    /// may not write there; the message says which.</exception>
     public void Pin(string path)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        Bpf.ObjPin(Handle, path, $"map '{Name}'");
+        Pinning.PinFile.Pin(Handle, path, $"map '{Name}'");
         PinnedPath = path;
     }
 

@@ -48,7 +48,7 @@ public sealed partial class BpfProgram : IDisposable
     public static BpfProgram OpenPinned(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var fd = Bpf.ObjGet(path);
+        var fd = Pinning.PinFile.Open(path, Pinning.PinFile.ObjectKind.Program, "program");
         try
         {
             var info = Bpf.GetInfo<BpfProgInfo>(fd, $"pinned program '{path}'");
@@ -73,12 +73,14 @@ public sealed partial class BpfProgram : IDisposable
     public string? PinnedPath { get; private set; }
 
     /// <summary>Pins the program at <paramref name="path"/> on a bpffs mount: it stays loaded until the pin is removed.</summary>
-    /// <exception cref="BpfException">The path is taken (EEXIST), or not on a bpffs.</exception>
+    /// <exception cref="ArgumentException">The last component of <paramref name="path"/> cannot be a bpffs entry (empty,
+    /// '.' in it, longer than 255 bytes).</exception>
+    /// <exception cref="BpfException">The path is taken (EEXIST), its directory is missing or not on a bpffs, or the process
+    /// may not write there; the message says which.</exception>
     public void Pin(string path)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        Bpf.ObjPin(Handle, path, $"program '{Name}'");
+        Pinning.PinFile.Pin(Handle, path, $"program '{Name}'");
         PinnedPath = path;
     }
 

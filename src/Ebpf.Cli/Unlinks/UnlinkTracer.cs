@@ -37,6 +37,12 @@ internal sealed class UnlinkTracer : IDisposable
         _object = spec.Load();
         try
         {
+            // The reader first: a perf event array has no buffer for a CPU until the reader opens it, and an event
+            // attached before that would fail to output (and count as dropped) for want of a reader, not of space.
+            _reader = EventReader.Open(_object.Map(probe == UnlinkProbe.Kprobe && ring ? "rb" : "events"), OnRecord,
+                new EventReaderOptions { OnLost = output.Lost });
+            // The tracepoint programs count what they could not hand over in `drops`: published as ebpf.buffer.dropped.
+            if (probe == UnlinkProbe.Tracepoint) _reader.DropCounter = BpfDropCounter.FromMap(_object.Map("drops"));
             if (probe == UnlinkProbe.Kprobe)
             {
                 _links.Add(_object.Program("do_unlinkat").Attach());
@@ -46,10 +52,6 @@ internal sealed class UnlinkTracer : IDisposable
                 _links.Add(_object.Program("unlinkat").Attach());
                 _links.Add(_object.Program("unlink").Attach());
             }
-            _reader = EventReader.Open(_object.Map(probe == UnlinkProbe.Kprobe && ring ? "rb" : "events"), OnRecord,
-                new EventReaderOptions { OnLost = output.Lost });
-            // The tracepoint programs count what they could not hand over in `drops`: published as ebpf.buffer.dropped.
-            if (probe == UnlinkProbe.Tracepoint) _reader.DropCounter = BpfDropCounter.FromMap(_object.Map("drops"));
         }
         catch
         {
@@ -64,7 +66,12 @@ internal sealed class UnlinkTracer : IDisposable
 
     internal ulong Received => _received;
 
-    /// <summary>Events the kernel side dropped (failed ring reservations or perf outputs) plus perf records lost.</summary>
+    /// <summary>
+    /// Events the kernel side could not hand over: failed ring reservations or perf outputs, which every program of the
+    /// tool counts itself (per CPU, after its filter). The perf buffer's PERF_RECORD_LOST reports (<c>OnLost</c>) are the
+    /// kernel's own count of the same failed outputs, and arrive only with the next record written on that CPU, so they
+    /// are shown as they come but not added: adding them counted each lost record twice.
+    /// </summary>
     internal ulong Dropped
     {
         get
@@ -80,7 +87,7 @@ internal sealed class UnlinkTracer : IDisposable
             {
                 foreach (var perCpu in _object.Map("drops").LookupPerCpu<uint, ulong>(0)) bpfSide += perCpu;
             }
-            return bpfSide + (_reader?.LostCount ?? 0);
+            return bpfSide;
         }
     }
 
@@ -126,8 +133,9 @@ internal sealed class UnlinkTracer : IDisposable
 
     public void Dispose()
     {
-        _reader?.Dispose();
+        // Detach before the reader goes, for the same reason the reader comes first.
         foreach (var link in _links) link.Dispose();
+        _reader?.Dispose();
         _object?.Dispose();
     }
 }

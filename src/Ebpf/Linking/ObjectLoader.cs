@@ -66,6 +66,8 @@ internal sealed class ObjectLoader
 
     private BpfObject Run()
     {
+        // Pin names come from the object: checked before the first syscall, so a bad one has no side effect at all.
+        MapPinner.CheckAll(_spec);
         SafeFd? btf = null;
         try
         {

@@ -135,7 +135,7 @@ public sealed class ObjectSpecTests
         var spec = Basic();
         var size = Assert.Throws<ArgumentException>(() => spec.SetVariable("target_pid", 1ul));
         Assert.Contains("4 bytes", size.Message, StringComparison.Ordinal);
-        var unknown = Assert.Throws<KeyNotFoundException>(() => spec.SetVariable("no_such", 1));
+        var unknown = Assert.Throws<BpfNameNotFoundException>(() => spec.SetVariable("no_such", 1));
         Assert.Contains("target_pid", unknown.Message, StringComparison.Ordinal);
         Assert.Contains("increment", unknown.Message, StringComparison.Ordinal);
     }
