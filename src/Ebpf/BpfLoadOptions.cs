@@ -23,6 +23,9 @@ public sealed class BpfLoadOptions
     /// <c>&lt;PinPath&gt;/&lt;map name&gt;</c>: a map already pinned there is reused (after checking that its type, key and
     /// value sizes, max_entries and flags match the declaration), otherwise the new map is pinned there. Null means
     /// <c>/sys/fs/bpf</c> (libbpf's default), where a bpffs is mounted if none is. The directory is created if missing.
+    /// The map's name must be one bpffs entry (not empty, no '/', no '.', at most 255 bytes): an object whose pinned map
+    /// is named otherwise, <c>../x</c> or <c>/x</c> say, fails to load with <see cref="BpfObjectException"/> before
+    /// anything is created, so no name from an object can reach outside this directory.
     /// </summary>
     public string? PinPath { get; init; }
 

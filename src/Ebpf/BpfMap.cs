@@ -1,7 +1,8 @@
-using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Ebpf.Internal;
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
+using Ebpf.Maps;
 using Ebpf.RingBuf;
 
 namespace Ebpf;
@@ -10,7 +11,14 @@ namespace Ebpf;
 /// A map living in the kernel. Disposing closes this process's descriptor; the kernel frees the map when the last
 /// reference (descriptor, pin or program) goes away.
 /// </summary>
-public sealed unsafe class BpfMap : IDisposable
+/// <remarks>
+/// This file is the core (create, open, lookup, update, delete, pin); the other operations are split by concern into
+/// <c>BpfMap.*.cs</c> beside it and forward to <c>Maps/</c>: iteration, batches, per-CPU values, keyless maps (queue,
+/// stack, bloom filter), and maps of kernel objects (map-in-map, program arrays, devmaps, cpumaps, socket maps).
+/// Wrong key or value sizes and operations the map's type does not have are refused with a <see cref="BpfMapException"/>
+/// naming the map, before any syscall.
+/// </remarks>
+public sealed partial class BpfMap : IDisposable, IMapCommands
 {
     private BpfMap(SafeFd fd, string name, BpfMapType type, uint keySize, uint valueSize, uint maxEntries, uint flags, uint id)
     {
@@ -22,6 +30,7 @@ public sealed unsafe class BpfMap : IDisposable
         MaxEntries = maxEntries;
         Flags = flags;
         Id = id;
+        ValueBufferSize = PerCpuLayout.IsPerCpu(type) ? PerCpuLayout.BufferSize(valueSize, Cpus.PossibleCount) : (int)valueSize;
     }
 
     internal SafeFd Handle { get; }
@@ -30,7 +39,7 @@ public sealed unsafe class BpfMap : IDisposable
     internal StructOps.StructOpsState? StructOps { get; set; }
 
     /// <summary>The map's name (as declared in the object, not truncated to the kernel's 15 characters).</summary>
-    public string Name { get; }
+    public string Name { get; private set; }
 
     /// <summary>The map's type, as the kernel reports it.</summary>
     public BpfMapType Type { get; }
@@ -50,17 +59,32 @@ public sealed unsafe class BpfMap : IDisposable
     /// <summary>The kernel's id for this map (see <c>bpftool map show id N</c>).</summary>
     public uint Id { get; }
 
+    /// <summary>Bytes of one value as user space reads and writes it: <see cref="ValueSize"/>, except for per-CPU maps,
+    /// whose values hold one slot per possible CPU, each <see cref="ValueSize"/> rounded up to 8 bytes.</summary>
+    public int ValueBufferSize { get; }
+
     /// <summary>The raw descriptor, valid until this map is disposed.</summary>
     public int Fd => Handle.Fd;
 
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => Handle.IsClosed;
 
-    /// <summary>Creates a map from <paramref name="spec"/>. Sizes are checked before the syscall.</summary>
-    /// <exception cref="BpfMapException">A ring buffer size is not a power-of-two multiple of the page size, or the kernel
-    /// refused the map (for example max_entries 0 for a map type that needs a size).</exception>
+    /// <summary>Creates a map from <paramref name="spec"/>. Sizes are checked before the syscall. A map-in-map
+    /// (<see cref="BpfMapType.ArrayOfMaps"/>, <see cref="BpfMapType.HashOfMaps"/>) takes its inner maps' shape from
+    /// <see cref="MapSpec.InnerMap"/>: a template map is created from it for the call and closed.</summary>
+    /// <exception cref="BpfMapException">A ring buffer size is not a power-of-two multiple of the page size, a map-in-map
+    /// spec has no <see cref="MapSpec.InnerMap"/>, or the kernel refused the map (for example max_entries 0 for a map type
+    /// that needs a size).</exception>
     /// <exception cref="BpfPermissionException">The process lacks CAP_BPF.</exception>
-    public static BpfMap Create(MapSpec spec) => Create(spec, btf: null);
+    public static BpfMap Create(MapSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Type is not (BpfMapType.ArrayOfMaps or BpfMapType.HashOfMaps)) return Create(spec, btf: null);
+        var innerSpec = spec.InnerMap ?? throw new BpfMapException("BPF_MAP_CREATE", 0, spec.Name,
+            $"Map '{spec.Name}' is a {spec.Type} map: set MapSpec.InnerMap to the shape of the maps it will hold.");
+        using var template = Create(innerSpec, btf: null);
+        return Create(spec, btf: null, template.Handle);
+    }
 
     /// <summary>The key size, value size and max_entries the kernel gets for <paramref name="spec"/> (ring buffers have
     /// no keys or values; a perf event array has one 4-byte slot per possible CPU unless fewer are asked for).</summary>
@@ -98,6 +122,7 @@ public sealed unsafe class BpfMap : IDisposable
             MaxEntries = maxEntries,
             MapFlags = spec.Flags,
             MapName = ObjName.From(spec.Name),
+            MapExtra = spec.MapExtra,
         };
         if (innerMap is not null) attr.InnerMapFd = (uint)innerMap.Fd;
         if (btf is not null && spec.BtfValueTypeId != 0)
@@ -129,14 +154,30 @@ public sealed unsafe class BpfMap : IDisposable
         return FromHandle(SafeFd.Duplicate(fd), name);
     }
 
-    /// <summary>Opens a map pinned in bpffs (<see cref="PinnedPath"/> is then <paramref name="path"/>).</summary>
-    /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), or it is not a map.</exception>
+    /// <summary>Opens a map pinned in bpffs (BPF_OBJ_GET), its type, sizes and flags read back from the kernel
+    /// (BPF_OBJ_GET_INFO_BY_FD). <see cref="Name"/> is the kernel's name, or the pin's file name when the kernel's is
+    /// that name cut to 15 characters; <see cref="PinnedPath"/> is <paramref name="path"/>.</summary>
+    /// <exception cref="BpfException">Nothing is pinned at <paramref name="path"/> (ENOENT), it is not a map, or it is not
+    /// on a bpffs; the message says which.</exception>
     public static BpfMap OpenPinned(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var map = FromHandle(Bpf.ObjGet(path), Path.GetFileName(path));
+        string fileName = Path.GetFileName(path);
+        var map = FromHandle(Pinning.PinFile.Open(path, Pinning.PinFile.ObjectKind.Map, "map"), null);
+        if (map.Name.Length == 0 || (map.Name.Length == 15 && fileName.StartsWith(map.Name, StringComparison.Ordinal)))
+            map.Name = fileName;
         map.PinnedPath = path;
         return map;
+    }
+
+    /// <summary>Opens the map with kernel id <paramref name="id"/> (BPF_MAP_GET_FD_BY_ID), for example the inner map a
+    /// map-in-map holds (<see cref="TryGetInnerMapId{TKey}"/>) or one listed by <c>bpftool map</c>.</summary>
+    /// <exception cref="BpfException">No map has that id (ENOENT).</exception>
+    public static BpfMap OpenById(uint id)
+    {
+        long r = BpfMapCommands.GetFdById(BpfCommand.MapGetFdById, id);
+        return FromHandle(SafeFd.FromSyscall(Bpf.Check(r, "BPF_MAP_GET_FD_BY_ID", $"map id {id}",
+            r == -Errno.ENOENT ? "No map has that id any more (list them with bpftool map)." : null)), null);
     }
 
     internal static BpfMap FromHandle(SafeFd fd, string? name)
@@ -154,81 +195,103 @@ public sealed unsafe class BpfMap : IDisposable
         }
     }
 
-    /// <summary>Looks up <paramref name="key"/>; returns false when absent.</summary>
-    public bool TryLookup(ReadOnlySpan<byte> key, Span<byte> value)
+    /// <summary>What the kernel reports about this map now (BPF_OBJ_GET_INFO_BY_FD).</summary>
+    public MapInfo GetInfo()
     {
-        CheckSizes(key.Length, value.Length, perCpuValue: true);
-        fixed (byte* k = key)
-        fixed (byte* v = value)
-        {
-            long r = Bpf.Lookup(Handle, k, v);
-            if (r == -Errno.ENOENT) return false;
-            Bpf.Check(r, "BPF_MAP_LOOKUP_ELEM", $"map '{Name}'");
-            return true;
-        }
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        var info = Bpf.GetInfo<BpfMapInfo>(Handle, $"map '{Name}'");
+        return new MapInfo((BpfMapType)info.Type, info.Id, info.Name.AsString(), info.KeySize, info.ValueSize, info.MaxEntries,
+            (BpfMapFlags)info.MapFlags, info.Ifindex, info.BtfId, info.BtfKeyTypeId, info.BtfValueTypeId, info.MapExtra);
     }
 
-    /// <summary>Writes <paramref name="value"/> at <paramref name="key"/>. <paramref name="flags"/>: BPF_ANY (0), BPF_NOEXIST (1), BPF_EXIST (2).</summary>
+    /// <summary>Looks up <paramref name="key"/> into <paramref name="value"/> (<see cref="ValueBufferSize"/> bytes; a
+    /// larger buffer is accepted for per-CPU maps); returns false when absent.</summary>
+    /// <exception cref="BpfMapException">The key or value buffer has the wrong size.</exception>
+    public bool TryLookup(ReadOnlySpan<byte> key, Span<byte> value)
+    {
+        CheckSizes(key.Length, value.Length, "BPF_MAP_LOOKUP_ELEM");
+        int errno = ((IMapCommands)this).Lookup(key, value[..ValueBufferSize], 0);
+        if (errno == Errno.ENOENT) return false;
+        if (errno != 0) throw MapChecks.Failed(this, "BPF_MAP_LOOKUP_ELEM", errno);
+        return true;
+    }
+
+    /// <summary>Writes <paramref name="value"/> at <paramref name="key"/>. <paramref name="flags"/>: BPF_ANY (0), BPF_NOEXIST (1), BPF_EXIST (2), BPF_F_LOCK (4).</summary>
+    /// <exception cref="BpfMapException">The key or value has the wrong size.</exception>
     public void Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong flags = 0)
     {
-        CheckSizes(key.Length, value.Length, perCpuValue: true);
-        fixed (byte* k = key)
-        fixed (byte* v = value)
-            Bpf.Check(Bpf.Update(Handle, k, v, flags), "BPF_MAP_UPDATE_ELEM", $"map '{Name}'");
+        CheckSizes(key.Length, value.Length, "BPF_MAP_UPDATE_ELEM");
+        int errno = ((IMapCommands)this).Update(key, value[..ValueBufferSize], flags);
+        if (errno != 0) throw MapChecks.Failed(this, "BPF_MAP_UPDATE_ELEM", errno, UpdateHint(errno, flags));
     }
 
     /// <summary>Deletes <paramref name="key"/>; returns false when it was absent.</summary>
+    /// <exception cref="BpfMapException">The key has the wrong size, or the map's type cannot delete (arrays).</exception>
     public bool Delete(ReadOnlySpan<byte> key)
     {
-        CheckSizes(key.Length, (int)ValueSize, perCpuValue: false);
-        fixed (byte* k = key)
-        {
-            long r = Bpf.Delete(Handle, k);
-            if (r == -Errno.ENOENT) return false;
-            Bpf.Check(r, "BPF_MAP_DELETE_ELEM", $"map '{Name}'");
-            return true;
-        }
+        MapChecks.Key(this, key.Length, "BPF_MAP_DELETE_ELEM");
+        if (!MapChecks.CanDelete(Type))
+            throw new BpfMapException("BPF_MAP_DELETE_ELEM", 0, Name, $"Map '{Name}' is a {Type} map, whose elements cannot be deleted (write a zero value instead).");
+        int errno = ((IMapCommands)this).Delete(key);
+        if (errno == Errno.ENOENT) return false;
+        if (errno != 0) throw MapChecks.Failed(this, "BPF_MAP_DELETE_ELEM", errno);
+        return true;
     }
 
-    /// <summary>Finds the key after <paramref name="key"/> (or the first key when <paramref name="key"/> is empty); false at the end.</summary>
+    /// <summary>Looks up <paramref name="key"/> and deletes it in one step (BPF_MAP_LOOKUP_AND_DELETE_ELEM; on hash maps
+    /// of kernels before 5.14, a lookup then a delete); false when absent. Hash maps only: queues and stacks pop with
+    /// <see cref="TryPop(Span{byte})"/>.</summary>
+    /// <exception cref="BpfMapException">The key or value has the wrong size, or the map is not a hash map.</exception>
+    public bool TryLookupAndDelete(ReadOnlySpan<byte> key, Span<byte> value, ulong flags = 0)
+    {
+        MapChecks.Type(this, "BPF_MAP_LOOKUP_AND_DELETE_ELEM", "TryLookupAndDelete", BpfMapType.Hash, BpfMapType.PerCpuHash,
+            BpfMapType.LruHash, BpfMapType.LruPerCpuHash);
+        CheckSizes(key.Length, value.Length, "BPF_MAP_LOOKUP_AND_DELETE_ELEM");
+        int errno = MapBatch.LookupAndDeleteOne(this, key, value[..ValueBufferSize], flags);
+        if (errno == Errno.ENOENT) return false;
+        if (errno != 0) throw MapChecks.Failed(this, "BPF_MAP_LOOKUP_AND_DELETE_ELEM", errno);
+        return true;
+    }
+
+    /// <summary>Finds the key after <paramref name="key"/> (or the first key when <paramref name="key"/> is empty); false at
+    /// the end. For a walk that survives deletions, use <see cref="Iterate"/>, <see cref="Keys{TKey}"/> or <see cref="Entries{TKey, TValue}"/>.</summary>
     public bool TryGetNextKey(ReadOnlySpan<byte> key, Span<byte> nextKey)
     {
-        if (nextKey.Length != KeySize || (!key.IsEmpty && key.Length != KeySize))
-            throw new ArgumentException($"Map '{Name}' has {KeySize}-byte keys.");
-        fixed (byte* k = key)
-        fixed (byte* n = nextKey)
-        {
-            long r = Bpf.GetNextKey(Handle, key.IsEmpty ? null : k, n);
-            if (r == -Errno.ENOENT) return false;
-            Bpf.Check(r, "BPF_MAP_GET_NEXT_KEY", $"map '{Name}'");
-            return true;
-        }
+        MapChecks.Key(this, nextKey.Length, "BPF_MAP_GET_NEXT_KEY");
+        if (!key.IsEmpty) MapChecks.Key(this, key.Length, "BPF_MAP_GET_NEXT_KEY");
+        int errno = ((IMapCommands)this).GetNextKey(key, nextKey);
+        if (errno == Errno.ENOENT) return false;
+        if (errno != 0) throw MapChecks.Failed(this, "BPF_MAP_GET_NEXT_KEY", errno);
+        return true;
     }
 
-    /// <summary>Typed lookup of unmanaged key and value.</summary>
+    /// <summary>Typed lookup of unmanaged key and value; false when absent.</summary>
     public bool TryLookup<TKey, TValue>(TKey key, out TValue value) where TKey : unmanaged where TValue : unmanaged
     {
         value = default;
-        return TryLookup(new ReadOnlySpan<byte>(&key, sizeof(TKey)), new Span<byte>(Unsafe.AsPointer(ref value), sizeof(TValue)));
+        return TryLookup(AsBytes(ref key), MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref value, 1)));
+    }
+
+    /// <summary>Typed lookup of a key that must be there (an array index, a key just written).</summary>
+    /// <exception cref="BpfMapException">The key is absent (errno ENOENT), or the sizes differ from the map's.</exception>
+    public TValue Lookup<TKey, TValue>(TKey key) where TKey : unmanaged where TValue : unmanaged
+    {
+        if (TryLookup(key, out TValue value)) return value;
+        throw new BpfMapException("BPF_MAP_LOOKUP_ELEM", Errno.ENOENT, Name, $"Map '{Name}' has no element with key {Describe(key)}.");
     }
 
     /// <summary>Typed update of unmanaged key and value.</summary>
     public void Update<TKey, TValue>(TKey key, TValue value, ulong flags = 0) where TKey : unmanaged where TValue : unmanaged =>
-        Update(new ReadOnlySpan<byte>(&key, sizeof(TKey)), new ReadOnlySpan<byte>(&value, sizeof(TValue)), flags);
+        Update(AsBytes(ref key), AsBytes(ref value), flags);
 
-    /// <summary>Reads a per-CPU value at <paramref name="key"/> and returns one <typeparamref name="TValue"/> per possible CPU.</summary>
-    public TValue[] LookupPerCpu<TKey, TValue>(TKey key) where TKey : unmanaged where TValue : unmanaged
+    /// <summary>Typed delete; false when the key was absent.</summary>
+    public bool Delete<TKey>(TKey key) where TKey : unmanaged => Delete(AsBytes(ref key));
+
+    /// <summary>Typed <see cref="TryLookupAndDelete(ReadOnlySpan{byte}, Span{byte}, ulong)"/>.</summary>
+    public bool TryLookupAndDelete<TKey, TValue>(TKey key, out TValue value) where TKey : unmanaged where TValue : unmanaged
     {
-        if (Type is not (BpfMapType.PerCpuArray or BpfMapType.PerCpuHash or BpfMapType.LruPerCpuHash))
-            throw new InvalidOperationException($"Map '{Name}' is {Type}, not a per-CPU map.");
-        int cpus = Cpus.Possible().Max() + 1;
-        int stride = (sizeof(TValue) + 7) & ~7; // the kernel rounds each CPU's slot up to 8 bytes
-        var raw = new byte[stride * cpus];
-        var result = new TValue[cpus];
-        if (!TryLookup(new ReadOnlySpan<byte>(&key, sizeof(TKey)), raw)) return result;
-        for (int i = 0; i < cpus; i++)
-            result[i] = System.Runtime.InteropServices.MemoryMarshal.Read<TValue>(raw.AsSpan(i * stride));
-        return result;
+        value = default;
+        return TryLookupAndDelete(AsBytes(ref key), MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref value, 1)));
     }
 
     /// <summary>Where this map was pinned by <see cref="Pin"/>, found by <see cref="OpenPinned"/> or pinned by name
@@ -237,12 +300,14 @@ public sealed unsafe class BpfMap : IDisposable
 
     /// <summary>Pins the map at <paramref name="path"/> on a bpffs mount: the map then lives until the pin is removed
     /// (<see cref="Unpin"/>, or <c>rm</c>), even after every descriptor is closed.</summary>
-    /// <exception cref="BpfException">The path is taken (EEXIST), or not on a bpffs.</exception>
+    /// <exception cref="ArgumentException">The last component of <paramref name="path"/> cannot be a bpffs entry (empty,
+    /// '.' in it, longer than 255 bytes).</exception>
+    /// <exception cref="BpfException">The path is taken (EEXIST), its directory is missing or not on a bpffs, or the process
+    /// may not write there; the message says which.</exception>
     public void Pin(string path)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        Bpf.ObjPin(Handle, path, $"map '{Name}'");
+        Pinning.PinFile.Pin(Handle, path, $"map '{Name}'");
         PinnedPath = path;
     }
 
@@ -258,19 +323,36 @@ public sealed unsafe class BpfMap : IDisposable
 
     internal void MarkPinned(string path) => PinnedPath = path;
 
-    /// <summary>Makes the map read-only for user space (what libbpf does to <c>.rodata</c>).</summary>
-    public void Freeze() => Bpf.MapFreeze(Handle, Name);
-
-    private void CheckSizes(int keyLength, int valueLength, bool perCpuValue)
+    /// <summary>Makes the map read-only for user space (BPF_MAP_FREEZE, what libbpf does to <c>.rodata</c>); programs
+    /// may still write it. Irreversible; freezing again fails (EPERM), as does freezing while a writable mapping exists (EBUSY).</summary>
+    public void Freeze()
     {
-        if (keyLength != KeySize)
-            throw new ArgumentException($"Map '{Name}' has {KeySize}-byte keys; got {keyLength} bytes.");
-        bool perCpu = Type is BpfMapType.PerCpuArray or BpfMapType.PerCpuHash or BpfMapType.LruPerCpuHash;
-        if (perCpuValue && !perCpu && valueLength != ValueSize)
-            throw new ArgumentException($"Map '{Name}' has {ValueSize}-byte values; got {valueLength} bytes.");
-        if (perCpuValue && perCpu && valueLength < ((ValueSize + 7) & ~7u) * (uint)(Cpus.Possible().Max() + 1))
-            throw new ArgumentException($"Map '{Name}' is per-CPU: the value buffer needs one 8-byte-aligned slot per possible CPU.");
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        Bpf.MapFreeze(Handle, Name);
     }
+
+    /// <summary>Key exactly <see cref="KeySize"/>; value exactly <see cref="ValueBufferSize"/> (per-CPU maps: at least).</summary>
+    private void CheckSizes(int keyLength, int valueLength, string operation)
+    {
+        MapChecks.Key(this, keyLength, operation);
+        if (PerCpuLayout.IsPerCpu(Type) ? valueLength < ValueBufferSize : valueLength != ValueBufferSize)
+            MapChecks.Value(this, valueLength, operation);
+    }
+
+    private static string? UpdateHint(int errno, ulong flags) => errno switch
+    {
+        Errno.EEXIST when (flags & 3) == 1 => "BPF_NOEXIST (1) was given and the key exists.",
+        Errno.ENOENT when (flags & 3) == 2 => "BPF_EXIST (2) was given and the key does not exist.",
+        Errno.E2BIG => "The map is full (max_entries), or an array index is out of range.",
+        Errno.EPERM => "The map may be frozen (BPF_MAP_FREEZE) or read-only for user space.",
+        _ => null,
+    };
+
+    private static ReadOnlySpan<byte> AsBytes<T>(ref T value) where T : unmanaged =>
+        MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(ref value, 1));
+
+    private static string Describe<T>(T key) where T : unmanaged =>
+        key is uint or int or ulong or long or ushort or short or byte ? $"{key}" : Convert.ToHexString(AsBytes(ref key));
 
     /// <inheritdoc/>
     public void Dispose() => Handle.Dispose();

@@ -10,8 +10,8 @@ namespace Ebpf;
 /// </summary>
 public sealed class BpfObject : IDisposable
 {
-    private readonly Dictionary<string, BpfMap> _maps;
-    private readonly Dictionary<string, BpfProgram> _programs;
+    private readonly NamedDictionary<BpfMap> _maps;
+    private readonly NamedDictionary<BpfProgram> _programs;
     private bool _disposed;
 
     private readonly Dictionary<string, GlobalVariable> _variables;
@@ -20,8 +20,8 @@ public sealed class BpfObject : IDisposable
     {
         Name = name;
         _variables = variables;
-        _maps = maps;
-        _programs = programs;
+        _maps = new NamedDictionary<BpfMap>(name, "map", maps);
+        _programs = new NamedDictionary<BpfProgram>(name, "loaded program", programs);
     }
 
     /// <summary>Parses and loads the object at <paramref name="path"/> (<see cref="BpfObjectSpec.FromFile"/> then <see cref="BpfObjectSpec.Load"/>).</summary>
@@ -33,8 +33,9 @@ public sealed class BpfObject : IDisposable
     /// <summary>The object's name.</summary>
     public string Name { get; }
 
-    /// <summary>The maps, by the names <see cref="BpfObjectSpec.Maps"/> uses.</summary>
-    public IReadOnlyDictionary<string, BpfMap> Maps
+    /// <summary>The maps, by the names <see cref="BpfObjectSpec.Maps"/> uses. A missing name throws
+    /// <see cref="BpfNameNotFoundException"/> listing the maps.</summary>
+    public NamedDictionary<BpfMap> Maps
     {
         get
         {
@@ -43,8 +44,9 @@ public sealed class BpfObject : IDisposable
         }
     }
 
-    /// <summary>The loaded programs by function name (programs with AutoLoad = false are absent).</summary>
-    public IReadOnlyDictionary<string, BpfProgram> Programs
+    /// <summary>The loaded programs by function name (programs with AutoLoad = false are absent). A missing name throws
+    /// <see cref="BpfNameNotFoundException"/> listing the loaded programs.</summary>
+    public NamedDictionary<BpfProgram> Programs
     {
         get
         {
@@ -54,34 +56,24 @@ public sealed class BpfObject : IDisposable
     }
 
     /// <summary>The map called <paramref name="name"/>.</summary>
-    /// <exception cref="KeyNotFoundException">No such map; the message lists the maps.</exception>
-    public BpfMap Map(string name)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _maps.TryGetValue(name, out var m) ? m
-            : throw new KeyNotFoundException($"Object '{Name}' has no map '{name}'. Maps: {string.Join(", ", _maps.Keys.Order(StringComparer.Ordinal))}.");
-    }
+    /// <exception cref="BpfNameNotFoundException">No such map; the message lists the maps.</exception>
+    public BpfMap Map(string name) => Maps[name];
 
     /// <summary>The program called <paramref name="name"/>.</summary>
-    /// <exception cref="KeyNotFoundException">No such loaded program; the message lists the programs.</exception>
-    public BpfProgram Program(string name)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _programs.TryGetValue(name, out var p) ? p
-            : throw new KeyNotFoundException($"Object '{Name}' has no loaded program '{name}'. Programs: {string.Join(", ", _programs.Keys.Order(StringComparer.Ordinal))}.");
-    }
+    /// <exception cref="BpfNameNotFoundException">No such loaded program; the message lists the programs.</exception>
+    public BpfProgram Program(string name) => Programs[name];
 
     /// <summary>Registers struct_ops map <paramref name="mapName"/> (see <see cref="StructOps.StructOpsLink.Attach"/>).</summary>
     public StructOps.StructOpsLink AttachStructOps(string mapName) => StructOps.StructOpsLink.Attach(Map(mapName));
 
     /// <summary>Reads global variable <paramref name="name"/> from its global-data map (.bss, .data, .rodata) as it is now in the kernel.</summary>
-    /// <exception cref="KeyNotFoundException">No such variable; the message lists the variables.</exception>
+    /// <exception cref="BpfNameNotFoundException">No such variable; the message lists the variables.</exception>
     /// <exception cref="ArgumentException">The size of <typeparamref name="T"/> differs from the variable's.</exception>
     public T ReadVariable<T>(string name) where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_variables.TryGetValue(name, out var v))
-            throw new KeyNotFoundException($"Object '{Name}' has no global variable '{name}'. Variables: {string.Join(", ", _variables.Keys.Order(StringComparer.Ordinal))}.");
+            throw new BpfNameNotFoundException(Name, "global variable", name, [.. _variables.Keys.Order(StringComparer.Ordinal)]);
         if (Unsafe.SizeOf<T>() != v.Size)
             throw new ArgumentException($"Object '{Name}': variable '{name}' is {v.Size} bytes, but {typeof(T).Name} is {Unsafe.SizeOf<T>()} bytes.", nameof(name));
         var map = Map(v.MapName);

@@ -18,8 +18,8 @@ public sealed class BpfObjectSpec
     {
         Name = name;
         License = parsed.License;
-        Maps = parsed.Maps;
-        Programs = parsed.Programs;
+        Maps = new NamedDictionary<MapSpec>(name, "map", parsed.Maps);
+        Programs = new NamedDictionary<ProgramSpec>(name, "program", parsed.Programs);
         _variables = parsed.Variables;
         BtfTypes = parsed.Btf;
         Btf = parsed.Btf is null ? null : new BtfSpec(parsed.Btf);
@@ -51,11 +51,12 @@ public sealed class BpfObjectSpec
     public string License { get; }
 
     /// <summary>The maps: BTF-defined maps from <c>.maps</c> by variable name, and global-data maps by section name
-    /// (<c>.rodata</c>, <c>.data</c>, <c>.bss</c>, <c>.rodata.*</c>, <c>.data.*</c>).</summary>
-    public IReadOnlyDictionary<string, MapSpec> Maps { get; }
+    /// (<c>.rodata</c>, <c>.data</c>, <c>.bss</c>, <c>.rodata.*</c>, <c>.data.*</c>). A missing name throws
+    /// <see cref="BpfNameNotFoundException"/> listing the maps.</summary>
+    public NamedDictionary<MapSpec> Maps { get; }
 
-    /// <summary>The programs by function name.</summary>
-    public IReadOnlyDictionary<string, ProgramSpec> Programs { get; }
+    /// <summary>The programs by function name. A missing name throws <see cref="BpfNameNotFoundException"/> listing the programs.</summary>
+    public NamedDictionary<ProgramSpec> Programs { get; }
 
     /// <summary>The names of the global variables <see cref="SetVariable{T}"/> can write.</summary>
     public IReadOnlyList<string> VariableNames => [.. _variables.Keys.Order(StringComparer.Ordinal)];
@@ -93,7 +94,7 @@ public sealed class BpfObjectSpec
     /// Writes <paramref name="value"/> into global variable <paramref name="name"/> (a <c>const volatile</c> in .rodata,
     /// or a variable in .data/.bss) before load: the value becomes part of the map's initial contents.
     /// </summary>
-    /// <exception cref="KeyNotFoundException">No such variable; the message lists the variables.</exception>
+    /// <exception cref="BpfNameNotFoundException">No such variable; the message lists the variables.</exception>
     /// <exception cref="ArgumentException">The size of <typeparamref name="T"/> differs from the variable's.</exception>
     public void SetVariable<T>(string name, T value) where T : unmanaged
     {
@@ -108,6 +109,7 @@ public sealed class BpfObjectSpec
     }
 
     /// <summary>Reads the current initial value of global variable <paramref name="name"/>.</summary>
+    /// <exception cref="BpfNameNotFoundException">No such variable; the message lists the variables.</exception>
     public T GetVariable<T>(string name) where T : unmanaged
     {
         var v = FindVariable(name);
@@ -121,9 +123,7 @@ public sealed class BpfObjectSpec
     {
         ArgumentNullException.ThrowIfNull(name);
         if (_variables.TryGetValue(name, out var v)) return v;
-        throw new KeyNotFoundException(_variables.Count == 0
-            ? $"Object '{Name}' has no global variable '{name}' (it has no global variables at all)."
-            : $"Object '{Name}' has no global variable '{name}'. Variables: {string.Join(", ", VariableNames)}.");
+        throw new BpfNameNotFoundException(Name, "global variable", name, VariableNames);
     }
 
     /// <summary>Creates the maps and loads the programs (those with <see cref="ProgramSpec.AutoLoad"/>) into the kernel.</summary>

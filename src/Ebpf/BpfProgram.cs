@@ -3,13 +3,13 @@ using Ebpf.Internal.Unix;
 using Ebpf.Links;
 using Ebpf.Links.MultiProbe;
 using Ebpf.Links.Usdt;
+using Ebpf.TestRuns;
 
 namespace Ebpf;
 
 /// <summary>A program loaded into the kernel. Disposing closes this process's descriptor; links keep the program alive while attached.</summary>
 public sealed partial class BpfProgram : IDisposable
 {
-    private const uint BPF_F_TEST_RUN_ON_CPU = 1;
     private const uint BPF_STATS_RUN_TIME = 0;
 
     private BpfProgram(SafeFd fd, string name, string sectionName, BpfProgramType type, BpfAttachType expectedAttachType, string? attachTarget, uint id)
@@ -48,7 +48,7 @@ public sealed partial class BpfProgram : IDisposable
     public static BpfProgram OpenPinned(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var fd = Bpf.ObjGet(path);
+        var fd = Pinning.PinFile.Open(path, Pinning.PinFile.ObjectKind.Program, "program");
         try
         {
             var info = Bpf.GetInfo<BpfProgInfo>(fd, $"pinned program '{path}'");
@@ -73,12 +73,14 @@ public sealed partial class BpfProgram : IDisposable
     public string? PinnedPath { get; private set; }
 
     /// <summary>Pins the program at <paramref name="path"/> on a bpffs mount: it stays loaded until the pin is removed.</summary>
-    /// <exception cref="BpfException">The path is taken (EEXIST), or not on a bpffs.</exception>
+    /// <exception cref="ArgumentException">The last component of <paramref name="path"/> cannot be a bpffs entry (empty,
+    /// '.' in it, longer than 255 bytes).</exception>
+    /// <exception cref="BpfException">The path is taken (EEXIST), its directory is missing or not on a bpffs, or the process
+    /// may not write there; the message says which.</exception>
     public void Pin(string path)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        Bpf.ObjPin(Handle, path, $"program '{Name}'");
+        Pinning.PinFile.Pin(Handle, path, $"program '{Name}'");
         PinnedPath = path;
     }
 
@@ -295,14 +297,29 @@ public sealed partial class BpfProgram : IDisposable
     /// <summary>
     /// Runs the program once in the kernel (BPF_PROG_TEST_RUN) and returns its return value. For raw tracepoint
     /// programs <paramref name="context"/> is the array of u64 arguments. <paramref name="cpu"/> runs it on that CPU
-    /// (BPF_F_TEST_RUN_ON_CPU; raw tracepoint programs only).
+    /// (BPF_F_TEST_RUN_ON_CPU; raw tracepoint programs only). For packets, repeats and outputs, see
+    /// <see cref="TestRun(TestRunOptions)"/>.
     /// </summary>
-    public int TestRun(ReadOnlySpan<byte> context = default, int? cpu = null)
-    {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (cpu is < 0) throw new ArgumentOutOfRangeException(nameof(cpu), "CPU numbers are non-negative.");
-        return (int)BpfProg.TestRun(Handle, context, default, cpu is null ? 0 : BPF_F_TEST_RUN_ON_CPU, (uint)(cpu ?? 0), Name);
-    }
+    public int TestRun(ReadOnlySpan<byte> context = default, int? cpu = null) =>
+        (int)ProgramTestRunner.Run(this, default, default, context, default, 1, cpu, TestRunFlags.None, 0).ReturnValue;
+
+    /// <summary>
+    /// Runs the program in the kernel without attaching it (BPF_PROG_TEST_RUN) on a packet and/or context, once or
+    /// <see cref="TestRunOptions.Repeat"/> times, and returns its return value, the mean duration and the packet and
+    /// context as it left them.
+    /// </summary>
+    /// <exception cref="BpfException">The input does not suit the program type (EINVAL), or an output buffer is too small
+    /// (ENOSPC; the message gives the size needed).</exception>
+    public TestRunResult TestRun(TestRunOptions options) => ProgramTestRunner.Run(this, options);
+
+    /// <summary>
+    /// <see cref="TestRun(TestRunOptions)"/> into caller buffers, allocating nothing: <paramref name="dataOut"/> and
+    /// <paramref name="contextOut"/> receive the packet and context after the run (empty: not asked for); the outcome
+    /// says how many bytes of each were written.
+    /// </summary>
+    public TestRunOutcome TestRun(ReadOnlySpan<byte> data, Span<byte> dataOut, ReadOnlySpan<byte> context, Span<byte> contextOut,
+        uint repeat = 1, int? cpu = null, TestRunFlags flags = TestRunFlags.None) =>
+        ProgramTestRunner.Run(this, data, dataOut, context, contextOut, repeat, cpu, flags, 0);
 
     /// <summary>Reads the run count and total run time. They grow only while run statistics are enabled (<see cref="EnableRunStats"/>).</summary>
     public ProgramRunStats GetRunStats()

@@ -25,6 +25,9 @@ public sealed class MapSpec
     /// <summary><c>map_flags</c> (BPF_F_*).</summary>
     public uint Flags { get; set; }
 
+    /// <summary><c>map_extra</c>: type-specific (a bloom filter's number of hash functions in its low 4 bits; 0 means 5).</summary>
+    public ulong MapExtra { get; set; }
+
     /// <summary>Pinning mode from the object (<c>LIBBPF_PIN_BY_NAME</c> = 1).</summary>
     public uint Pinning { get; set; }
 
@@ -42,6 +45,10 @@ public sealed class MapSpec
 
     /// <inheritdoc cref="BtfKeyTypeId"/>
     public uint BtfValueTypeId { get; set; }
+
+    /// <summary>Slots the object fills statically (<c>.values = { [i] = &amp;target }</c>): programs of a program array,
+    /// inner maps of a map of maps; set at load.</summary>
+    internal IReadOnlyList<Linking.MapSlot> InitialSlots { get; set; } = [];
 
     /// <summary>A shallow copy, so that one parsed spec can be loaded several times with different settings.</summary>
     public MapSpec Clone() => (MapSpec)MemberwiseClone();

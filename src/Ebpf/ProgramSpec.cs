@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Linking;
 
 namespace Ebpf;
@@ -10,7 +11,7 @@ namespace Ebpf;
 public sealed class ProgramSpec
 {
     internal ProgramSpec(string name, string sectionName, BpfProgramType type, BpfAttachType expectedAttachType, string? attachTarget,
-        bool sleepable, string license, BpfInstruction[] instructions, MapReference[] mapReferences, FunctionPlacement[] functions)
+        bool sleepable, string license, Instruction[] instructions, MapReference[] mapReferences, FunctionPlacement[] functions)
     {
         Name = name;
         SectionName = sectionName;
@@ -19,15 +20,32 @@ public sealed class ProgramSpec
         AttachTarget = attachTarget;
         IsSleepable = sleepable;
         License = license;
-        Instructions = instructions;
+        _instructions = instructions;
         MapReferences = mapReferences;
         Functions = functions;
     }
 
+    /// <summary>
+    /// A program built in code (with <see cref="Assembler"/>, or instructions from anywhere), to load with
+    /// <see cref="BpfProgram.Load"/>. Maps are referenced by descriptor in its ld_imm64 instructions
+    /// (<see cref="Assembler.LoadMapFd(Register, BpfMap)"/>), so they must be open when it is loaded. Set
+    /// <see cref="ExpectedAttachType"/> and <see cref="AttachTarget"/> where the program type needs them.
+    /// </summary>
+    /// <exception cref="ArgumentException">No instructions, or a name the kernel cannot take.</exception>
+    public ProgramSpec(string name, BpfProgramType type, ReadOnlySpan<Instruction> instructions, string license = "GPL")
+        : this(name, "", type, default, null, false, license, instructions.ToArray(), [], [])
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(license);
+        if (instructions.IsEmpty) throw new ArgumentException($"Program '{name}' has no instructions.", nameof(instructions));
+    }
+
+    private readonly Instruction[] _instructions;
+
     /// <summary>The program's function (symbol) name.</summary>
     public string Name { get; }
 
-    /// <summary>The ELF section it came from, for example <c>tracepoint/syscalls/sys_enter_openat</c>.</summary>
+    /// <summary>The ELF section it came from, for example <c>tracepoint/syscalls/sys_enter_openat</c> ("" for a program built in code).</summary>
     public string SectionName { get; }
 
     /// <summary>The program type, derived from the section name.</summary>
@@ -58,7 +76,9 @@ public sealed class ProgramSpec
     /// <summary>The number of instructions after linking (ld_imm64 counts as two).</summary>
     public int InstructionCount => Instructions.Length;
 
-    internal BpfInstruction[] Instructions { get; }
+    /// <summary>The linked instructions (ld_imm64 takes two slots); print them with <see cref="Disassembler"/>. Map
+    /// references are patched at load time, so their ld_imm64 immediates are 0 here.</summary>
+    public ReadOnlySpan<Instruction> Instructions => _instructions;
 
     internal MapReference[] MapReferences { get; }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Linking;
 
@@ -41,14 +42,14 @@ internal static class BtfExtTarget
         long last = 0;
         foreach (var r in records) last = Math.Max(last, r.InstructionOffset / 8);
         int count = (int)Math.Min(last + 2, MaxInstructions);
-        var instructions = new BpfInstruction[count];
+        var instructions = new Instruction[count];
         for (int i = 0; i < count; i++)
         {
-            instructions[i].Opcode = (i % 3) switch
+            instructions[i].OpCode = (i % 3) switch
             {
-                0 => 0xb7,                          // r0 = imm (ALU64 MOV K)
-                1 => 0x61,                          // r0 = *(u32 *)(r1 + off) (LDX W)
-                _ => BpfInstruction.LoadImm64,      // ld_imm64; its second half follows
+                0 => OpCode.Alu(AluOperation.Move, sourceRegister: false), // r0 = imm
+                1 => OpCode.LoadMemory(MemorySize.Word),                    // r0 = *(u32 *)(r1 + off)
+                _ => OpCode.LoadImm64,                                      // ld_imm64; its second half follows
             };
         }
         return new ProgramSpec("fuzz_prog", section, BpfProgramType.RawTracepoint, default, null, false, "GPL", instructions, [],
@@ -59,7 +60,7 @@ internal static class BtfExtTarget
     {
         try
         {
-            new CoreRelocator(local, target, FuzzTargets.InputName).Apply(program, (BpfInstruction[])program.Instructions.Clone());
+            new CoreRelocator(local, target, FuzzTargets.InputName).Apply(program, program.Instructions.ToArray());
         }
         catch (BpfObjectException e)
         {

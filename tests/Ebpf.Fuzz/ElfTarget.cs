@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Internal.Unix;
 using Ebpf.Linking;
@@ -40,7 +41,7 @@ internal static class ElfTarget
     {
         try
         {
-            new CoreRelocator(local, target, FuzzTargets.InputName).Apply(program, (BpfInstruction[])program.Instructions.Clone());
+            new CoreRelocator(local, target, FuzzTargets.InputName).Apply(program, program.Instructions.ToArray());
         }
         catch (BpfObjectException e)
         {

@@ -14,14 +14,21 @@ internal static class InspectCommand
             var spec = BpfObjectSpec.FromFile(parse.GetValue(path)!.FullName);
             Console.WriteLine($"object  {spec.Name}  license \"{spec.License}\"");
             Console.WriteLine($"maps ({spec.Maps.Count})");
+            var maps = new TextTable("lllrlrlrll");
             foreach (var m in spec.Maps.Values.OrderBy(m => m.Name, StringComparer.Ordinal))
-                Console.WriteLine($"  {m.Name,-24} {m.Type,-16} key {m.KeySize,-4} value {m.ValueSize,-6} max_entries {m.MaxEntries,-10} flags 0x{m.Flags:x}{(m.Pinning != 0 ? " pinned-by-name" : "")}");
+                maps.Add(m.Name, m.Type.ToString(), "key", $"{m.KeySize}", "value", $"{m.ValueSize}", "max_entries", $"{m.MaxEntries}",
+                    $"flags 0x{m.Flags:x}", m.Pinning != 0 ? "pinned-by-name" : "");
+            maps.Write(Console.Out);
             Console.WriteLine($"programs ({spec.Programs.Count})");
+            var programs = new TextTable("llrl");
             foreach (var p in spec.Programs.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
-                Console.WriteLine($"  {p.Name,-24} {p.Type,-16} {p.InstructionCount,6} insns  {p.SectionName}");
+                programs.Add(p.Name, p.Type.ToString(), $"{p.InstructionCount} insns", p.SectionName);
+            programs.Write(Console.Out);
             Console.WriteLine($"global variables ({spec.GlobalVariables.Count})");
+            var variables = new TextTable("lllrlrl");
             foreach (var v in spec.GlobalVariables)
-                Console.WriteLine($"  {v.Name,-24} {v.Section,-12} offset {v.Offset,-6} size {v.Size,-6} {v.TypeName}");
+                variables.Add(v.Name, v.Section, "offset", $"{v.Offset}", "size", $"{v.Size}", v.TypeName);
+            variables.Write(Console.Out);
             var types = spec.DescribeBtfTypes();
             Console.WriteLine($"btf types ({types.Count})");
             foreach (var t in types) Console.WriteLine($"  {t}");

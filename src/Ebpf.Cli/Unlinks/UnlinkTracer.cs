@@ -38,15 +38,8 @@ internal sealed class UnlinkTracer : IDisposable
         _object = spec.Load();
         try
         {
-            if (probe == UnlinkProbe.Kprobe)
-            {
-                _links.Add(_object.Program("do_unlinkat").Attach());
-            }
-            else
-            {
-                _links.Add(_object.Program("unlinkat").Attach());
-                _links.Add(_object.Program("unlink").Attach());
-            }
+            // The reader first: a perf event array has no buffer for a CPU until the reader opens it, and an event
+            // attached before that would fail to output (and count as dropped) for want of a reader, not of space.
             // Records carry bpf_ktime_get_ns() first (ts_ns): what the ordering sorts by.
             var options = new EventReaderOptions
             {
@@ -57,6 +50,15 @@ internal sealed class UnlinkTracer : IDisposable
             _reader = probe == UnlinkProbe.Kprobe
                 ? EventReader.Open(_object.Map(ring ? "rb" : "events"), OnRecord, options)
                 : EventReader.Open(_object, "events", OnRecord, options); // the channel's counter: Loss and ebpf.buffer.dropped
+            if (probe == UnlinkProbe.Kprobe)
+            {
+                _links.Add(_object.Program("do_unlinkat").Attach());
+            }
+            else
+            {
+                _links.Add(_object.Program("unlinkat").Attach());
+                _links.Add(_object.Program("unlink").Attach());
+            }
         }
         catch
         {
@@ -74,7 +76,12 @@ internal sealed class UnlinkTracer : IDisposable
     /// <summary>Events delivered out of order because they came later than --order-window (0 without it).</summary>
     internal long Late => _reader.LateCount;
 
-    /// <summary>Events the kernel side dropped (failed ring reservations or perf outputs) plus perf records lost.</summary>
+    /// <summary>
+    /// Events the kernel side could not hand over: failed ring reservations or perf outputs, which every program of the
+    /// tool counts itself (per CPU, after its filter). The perf buffer's PERF_RECORD_LOST reports (<c>OnLost</c>) are the
+    /// kernel's own count of the same failed outputs, and arrive only with the next record written on that CPU, so they
+    /// are shown as they come but not added: adding them counted each lost record twice.
+    /// </summary>
     internal ulong Dropped
     {
         get
@@ -85,7 +92,7 @@ internal sealed class UnlinkTracer : IDisposable
             ulong bpfSide = 0;
             foreach (string counter in new[] { "skipped_full", "reserve_failed", "output_failed" })
                 if (_object.Maps.ContainsKey(".bss") && TryRead(counter, out ulong n)) bpfSide += n;
-            return bpfSide + _reader.LostCount;
+            return bpfSide;
         }
     }
 
@@ -132,8 +139,9 @@ internal sealed class UnlinkTracer : IDisposable
 
     public void Dispose()
     {
-        _reader?.Dispose();
+        // Detach before the reader goes, for the same reason the reader comes first.
         foreach (var link in _links) link.Dispose();
+        _reader?.Dispose();
         _object?.Dispose();
     }
 }

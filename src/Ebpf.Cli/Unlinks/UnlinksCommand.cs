@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
+using Ebpf.Cli.Lifetime;
 using Ebpf.Events;
 
 namespace Ebpf.Cli.Unlinks;
@@ -9,7 +9,7 @@ internal static class UnlinksCommand
 {
     internal static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "One JSON object per line: events, {\"cpu\",\"lost\"} losses, and a final {\"received\",\"dropped\"}." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: events, {\"cpu\",\"lost\"} perf loss reports (already counted in dropped), and a final {\"received\",\"dropped\"}." };
         var pid = new Option<uint>("--pid") { Description = "Only this process id (filtered in the kernel)." };
         var transport = new Option<string>("--transport")
         {
@@ -61,10 +61,10 @@ internal static class UnlinksCommand
 
     private static int Run(EventTransport transport, string probe, uint pid, TimeSpan? window, bool json, CancellationToken invocationToken)
     {
-        using var output = new UnlinkOutput(Console.OpenStandardOutput(), json);
+        // The invocation token is cancelled by the first SIGINT or SIGTERM (Lifetime/StopSignals); a closed stdout stops
+        // the tracer the same way, as it would stop any Unix filter.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
-        // SIGINT is handled by System.CommandLine's token; SIGTERM (kill, systemd) should end as cleanly.
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        using var output = new UnlinkOutput(new StandardOutput(stop.Cancel), json);
         using var tracer = Open(transport, probe, pid, window, output);
         Console.Error.WriteLine($"Tracing file deletions with the {(tracer.Probe == UnlinkProbe.Kprobe ? "do_unlinkat kprobe" : "unlink/unlinkat tracepoints")} " +
                                 $"over the {(transport == EventTransport.RingBuf ? "ring buffer" : "perf buffer")}" +

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ebpf.Asm;
 using Ebpf.Linking;
 
 namespace Ebpf.Btf;
@@ -48,7 +49,7 @@ internal sealed class CoreRelocator
         _ => $"kind {kind}",
     };
 
-    internal void Apply(ProgramSpec program, BpfInstruction[] instructions)
+    internal void Apply(ProgramSpec program, Instruction[] instructions)
     {
         foreach (var (index, record) in program.CoreRelocations)
         {
@@ -319,20 +320,20 @@ internal sealed class CoreRelocator
         };
     }
 
-    private static void Patch(BpfInstruction[] insns, int index, long? localValue, long? targetValue, Func<string, BpfObjectException> bad)
+    private static void Patch(Instruction[] insns, int index, long? localValue, long? targetValue, Func<string, BpfObjectException> bad)
     {
         ref var insn = ref insns[index];
         if (targetValue is null)
         {
             // Unresolvable in this kernel: poison it (as libbpf does) so the program fails only if this path runs.
-            insn = new BpfInstruction { Opcode = BpfInstruction.Call, Immediate = PoisonHelper };
+            insn = new Instruction(OpCode.Call, immediate: PoisonHelper);
             return;
         }
         long value = targetValue.Value;
-        int cls = insn.Opcode & 0x07;
+        int cls = insn.OpCode.Value & 0x07;
         switch (cls)
         {
-            case 0x04 or 0x07 when (insn.Opcode & 0x08) == 0: // ALU/ALU64 with an immediate
+            case 0x04 or 0x07 when !insn.OpCode.UsesSourceRegister: // ALU/ALU64 with an immediate
                 if (localValue is not null && insn.Immediate != localValue) throw bad($"the instruction's immediate {insn.Immediate} does not match the relocation's local value {localValue}.");
                 if (value is < int.MinValue or > uint.MaxValue) throw bad($"value {value} does not fit a 32-bit immediate.");
                 insn.Immediate = (int)value;
@@ -347,7 +348,7 @@ internal sealed class CoreRelocator
                 insns[index + 1].Immediate = (int)(value >> 32);
                 break;
             default:
-                throw bad($"cannot patch opcode 0x{insn.Opcode:x2}.");
+                throw bad($"cannot patch opcode {insn.OpCode}.");
         }
     }
 }

@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Linking;
 using Microsoft.Extensions.Logging;
@@ -27,12 +28,12 @@ internal static class LoaderLog
     }
 
     /// <summary>After CO-RE: how many relocations applied, and how many had no match and were poisoned.</summary>
-    internal static void CoreRelocations(ILogger log, string objectName, ProgramSpec program, BpfInstruction[] instructions)
+    internal static void CoreRelocations(ILogger log, string objectName, ProgramSpec program, Instruction[] instructions)
     {
         if (!log.IsEnabled(LogLevel.Debug) && !log.IsEnabled(LogLevel.Warning)) return;
         int total = program.CoreRelocations.Count, poisoned = 0;
         foreach (ref readonly var insn in instructions.AsSpan())
-            if (insn.Opcode == BpfInstruction.Call && insn.Immediate == CoreRelocator.PoisonHelper) poisoned++;
+            if (insn.IsCall && insn.Immediate == CoreRelocator.PoisonHelper) poisoned++;
         LogMessages.CoreApplied(log, objectName, program.Name, total - poisoned);
         if (poisoned > 0) LogMessages.CorePoisoned(log, objectName, program.Name, poisoned, total);
     }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Features;
 using Ebpf.Linking;
@@ -28,7 +29,7 @@ internal static class ExternResolver
     }
 
     /// <summary>Writes each extern's resolution into the instructions that use it.</summary>
-    internal static void Patch(BpfObjectSpec spec, ProgramSpec program, BpfInstruction[] instructions, ResolvedExterns resolved)
+    internal static void Patch(BpfObjectSpec spec, ProgramSpec program, Instruction[] instructions, ResolvedExterns resolved)
     {
         foreach (var r in program.ExternReferences)
         {
@@ -39,29 +40,26 @@ internal static class ExternResolver
             {
                 if (s.IsSet)
                 {
-                    insn.SourceRegister = BpfInstruction.PseudoKfuncCall;
+                    insn.Source = PseudoSource.KernelFunctionCall;
                     insn.Immediate = (int)s.BtfId;
                     insn.Offset = 0; // the BTF's index in fd_array: 0 is vmlinux
                 }
                 else
                 {
-                    insn.Opcode = BpfInstruction.Call;
-                    insn.Registers = 0;
-                    insn.Offset = 0;
-                    insn.Immediate = PoisonedKfuncBase + e.Index;
+                    insn = new Instruction(OpCode.Call, immediate: PoisonedKfuncBase + e.Index);
                 }
                 continue;
             }
             ref var next = ref instructions[r.InstructionIndex + 1];
             if (e.IsTyped && s.IsSet)
             {
-                insn.SourceRegister = BpfInstruction.PseudoBtfId;
+                insn.Source = PseudoSource.BtfId;
                 insn.Immediate = (int)s.BtfId;
                 next.Immediate = 0; // the BTF object's fd: 0 is vmlinux
             }
             else
             {
-                insn.SourceRegister = 0;
+                insn.Source = Register.R0;
                 insn.Immediate = unchecked((int)(uint)s.Address);
                 next.Immediate = unchecked((int)(uint)(s.Address >> 32));
             }

@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Linking;
 using Ebpf.Links;
@@ -12,11 +13,7 @@ namespace Ebpf.Features;
 /// </summary>
 internal static class AttachTypeProbe
 {
-    private static readonly BpfInstruction[] ReturnZero =
-    [
-        new() { Opcode = 0xb7 }, // mov64 r0, 0
-        new() { Opcode = BpfInstruction.Exit },
-    ];
+    private static readonly Instruction[] ReturnZero = new Assembler().Mov(Register.R0, 0).Exit().Build();
 
     /// <summary>The program type and the section target each attach type is probed with.</summary>
     internal static (BpfProgramType Type, string Target) ProbeTarget(BpfAttachType attach) => attach switch

@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using System.Collections.Concurrent;
 
 namespace Ebpf.Features;
@@ -38,9 +39,7 @@ public static class KernelFeatures
                 $"This kernel does not support BPF programs of type {type}.");
     }
 
-    private static readonly Lazy<bool> BpfCookie = new(() => ProbeHelperCall(BpfProgramType.Tracepoint, GetAttachCookieHelper));
-
-    private const int GetAttachCookieHelper = 174;
+    private static readonly Lazy<bool> BpfCookie = new(() => ProbeHelperCall(BpfProgramType.Tracepoint, BpfHelper.GetAttachCookie));
 
     /// <summary>True when programs can call bpf_get_attach_cookie (Linux 5.15+): the value of libbpf's virtual
     /// <c>LINUX_HAS_BPF_COOKIE</c> kconfig extern, probed the same way (a tracepoint program calling the helper).</summary>
@@ -70,19 +69,9 @@ public static class KernelFeatures
                 $"{Linking.BtfAttachTarget.KindName(attachType)}/{AttachTypeProbe.ProbeTarget(attachType).Target} could not be loaded and attached.");
     }
 
-    private static unsafe bool ProbeProgram(BpfProgramType type)
+    private static bool ProbeProgram(BpfProgramType type)
     {
-        // mov64 r0, 0; exit
-        ulong* insns = stackalloc ulong[] { 0x00000000000000b7UL, 0x0000000000000095UL };
-        byte* license = stackalloc byte[] { (byte)'G', (byte)'P', (byte)'L', 0 };
-        var attr = new Internal.Sys.ProgLoadAttr
-        {
-            ProgType = (uint)type,
-            InsnCnt = 2,
-            Insns = (ulong)insns,
-            License = (ulong)license,
-        };
-        long r = Internal.Sys.BpfProg.TryLoad(ref attr);
+        long r = TryLoad(type, new Assembler().Mov(Register.R0, 0).Exit().Build());
         if (r >= 0)
         {
             _ = Internal.Unix.Libc.Close((int)r);
@@ -94,16 +83,24 @@ public static class KernelFeatures
     }
 
     /// <summary>Loads <c>call helper; exit</c> as <paramref name="type"/>: true when the verifier accepts the call.</summary>
-    private static unsafe bool ProbeHelperCall(BpfProgramType type, int helper)
+    private static bool ProbeHelperCall(BpfProgramType type, BpfHelper helper)
     {
-        ulong* insns = stackalloc ulong[] { 0x85UL | ((ulong)(uint)helper << 32), 0x0000000000000095UL };
-        byte* license = stackalloc byte[] { (byte)'G', (byte)'P', (byte)'L', 0 };
-        // SAFETY: insns and license are stack buffers alive for the synchronous syscall.
-        var attr = new Internal.Sys.ProgLoadAttr { ProgType = (uint)type, InsnCnt = 2, Insns = (ulong)insns, License = (ulong)license };
-        long r = Internal.Sys.BpfProg.TryLoad(ref attr);
+        long r = TryLoad(type, new Assembler().Call(helper).Exit().Build());
         if (r < 0) return false;
         _ = Internal.Unix.Libc.Close((int)r);
         return true;
+    }
+
+    /// <summary>BPF_PROG_LOAD of a probe program, GPL, no log: the fd or -errno.</summary>
+    private static unsafe long TryLoad(BpfProgramType type, Instruction[] program)
+    {
+        byte* license = stackalloc byte[] { (byte)'G', (byte)'P', (byte)'L', 0 };
+        fixed (Instruction* insns = program)
+        {
+            // SAFETY: the instructions are pinned and the license is a stack buffer, both alive for the synchronous syscall.
+            var attr = new Internal.Sys.ProgLoadAttr { ProgType = (uint)type, InsnCnt = (uint)program.Length, Insns = (ulong)insns, License = (ulong)license };
+            return Internal.Sys.BpfProg.TryLoad(ref attr);
+        }
     }
 
     private static bool Probe(BpfMapType type)

@@ -5,6 +5,13 @@ internal static class Cpus
 {
     internal static int[] Possible() => Parse(File.ReadAllText("/sys/devices/system/cpu/possible"), "/sys/devices/system/cpu/possible");
 
+    // The possible set is fixed at boot, so it is read once: per-CPU map operations size their buffers by it.
+    private static readonly Lazy<int> PossibleCountOnce = new(() => Possible().Length);
+
+    /// <summary>How many CPUs are possible (the kernel's <c>num_possible_cpus()</c>): per-CPU map values hold one slot
+    /// for each, in the order of the possible CPUs.</summary>
+    internal static int PossibleCount => PossibleCountOnce.Value;
+
     internal static int[] Online() => Parse(File.ReadAllText("/sys/devices/system/cpu/online"), "/sys/devices/system/cpu/online");
 
     /// <summary>Parses the kernel's cpulist format ("0-3,5,7-8").</summary>

@@ -26,7 +26,7 @@ internal static class BtfMapDefinition
                 case "numa_node": _ = Number(m); break;
                 case "key_size": spec.KeySize = Number(m); break;
                 case "value_size": spec.ValueSize = Number(m); break;
-                case "map_extra": break;
+                case "map_extra": spec.MapExtra = Number(m); break;
                 case "key":
                     (spec.KeySize, spec.BtfKeyTypeId) = Pointee(m);
                     break;

@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Elf;
 
 namespace Ebpf.Linking;
@@ -5,7 +6,7 @@ namespace Ebpf.Linking;
 /// <summary>An executable section: its instructions, its relocations by instruction index and its functions.</summary>
 internal sealed class CodeSection
 {
-    internal CodeSection(ElfSection section, BpfInstruction[] instructions, Dictionary<int, ElfRelocation> relocations, List<CodeFunction> functions)
+    internal CodeSection(ElfSection section, Instruction[] instructions, Dictionary<int, ElfRelocation> relocations, List<CodeFunction> functions)
     {
         Section = section;
         Instructions = instructions;
@@ -14,7 +15,7 @@ internal sealed class CodeSection
     }
 
     internal ElfSection Section { get; }
-    internal BpfInstruction[] Instructions { get; }
+    internal Instruction[] Instructions { get; }
     internal Dictionary<int, ElfRelocation> Relocations { get; }
 
     /// <summary>Functions sorted by start.</summary>

@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Diagnostics;
 using Ebpf.Externs;
@@ -65,6 +66,8 @@ internal sealed class ObjectLoader
 
     private BpfObject Run()
     {
+        // Pin names come from the object: checked before the first syscall, so a bad one has no side effect at all.
+        MapPinner.CheckAll(_spec);
         SafeFd? btf = null;
         try
         {
@@ -108,6 +111,7 @@ internal sealed class ObjectLoader
                     _mapErrors[name] = e as BpfException ?? new BpfMapException("pin", 0, name, $"{_spec.Name}: map '{name}': {e.Message}");
                 }
             }
+            MapSlotWriter.SetInnerMaps(_spec.Name, CreatedSpecs(), _maps, _pins.Reused);
             CoreRelocator? core = null;
             foreach (var program in loadable)
             {
@@ -137,6 +141,7 @@ internal sealed class ObjectLoader
                     _programErrors[program.Name] = AsBpf(e, program);
                 }
             }
+            MapSlotWriter.SetPrograms(_spec.Name, CreatedSpecs(), _maps, _programs, _pins.Reused);
             UsdtLoading.ShareSpecTable(_spec.Name, _maps, _programs.Values);
             structOps?.Complete(_spec.Name, _maps, _programs);
             LogMessages.ObjectLoaded(_log, _spec.Name, _programs.Count, _maps.Count);
@@ -191,7 +196,7 @@ internal sealed class ObjectLoader
         return target;
     }
 
-    private SafeFd LoadProgram(ProgramSpec program, BpfInstruction[] instructions, ProgramLoader.BtfInfo? btfInfo, string? btfFailure,
+    private SafeFd LoadProgram(ProgramSpec program, Instruction[] instructions, ProgramLoader.BtfInfo? btfInfo, string? btfFailure,
         uint attachId, string? attachModule, StructOps.StructOpsLoading? structOps)
     {
         try
@@ -243,6 +248,17 @@ internal sealed class ObjectLoader
         long index = id - PoisonedMapBase;
         if (index < 0 || index >= _spec.Maps.Count) return null;
         return _mapErrors.GetValueOrDefault(_spec.Maps.Keys.ElementAt((int)index));
+    }
+
+    /// <summary>The specs of the maps that were created (all of them, unless loading each program on its own left some
+    /// out) whose static slots point only at created maps: their slots are filled, the others' stay empty.</summary>
+    private Dictionary<string, MapSpec> CreatedSpecs()
+    {
+        var created = new Dictionary<string, MapSpec>(StringComparer.Ordinal);
+        foreach (var (name, spec) in _spec.Maps)
+            if (_maps.ContainsKey(name) && spec.InitialSlots.All(slot => spec.Type == BpfMapType.ProgramArray || _maps.ContainsKey(slot.Target)))
+                created[name] = spec;
+        return created;
     }
 
     /// <summary>The .kconfig map takes the values resolved for this kernel.</summary>
@@ -350,16 +366,16 @@ internal sealed class ObjectLoader
     /// <summary>The program's instructions with the fds of the maps it uses. A reference to a map that could not be
     /// created (loading each program on its own) is poisoned as libbpf does for a map it did not create: the program
     /// still loads if the reference is dead code (a feature switched off in .rodata), and fails with the map's error if not.</summary>
-    private BpfInstruction[] Patch(ProgramSpec program)
+    private Instruction[] Patch(ProgramSpec program)
     {
-        var instructions = (BpfInstruction[])program.Instructions.Clone();
+        var instructions = program.Instructions.ToArray();
         foreach (var r in program.MapReferences)
         {
             if (!_maps.TryGetValue(r.MapName, out var map))
             {
                 if (_mapErrors.ContainsKey(r.MapName))
                 {
-                    var poison = new BpfInstruction { Opcode = BpfInstruction.Call, Immediate = PoisonedMapBase + MapIndex(r.MapName) };
+                    var poison = new Instruction(OpCode.Call, immediate: PoisonedMapBase + MapIndex(r.MapName));
                     instructions[r.InstructionIndex] = instructions[r.InstructionIndex + 1] = poison;
                     continue;
                 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Elf;
 using Ebpf.Externs;
@@ -50,6 +51,7 @@ internal static class ObjectReader
             throw elf.Error(ExternCollector.KconfigSection, $"a map named '{kconfig.Name}' already exists, so the kconfig externs have nowhere to live.");
         ReadCode(elf, ctx);
         var programs = ReadPrograms(elf, ctx, license, btfExt);
+        MapSlotReader.CheckPrograms(elf, maps, programs);
         return new Result(license, maps, programs, variables, btf, btfExt, externs.Externs) { StructOps = StructOps.StructOpsReader.Read(elf, btf) };
     }
 
@@ -133,6 +135,7 @@ internal static class ObjectReader
             maps[v.Name] = BtfMapDefinition.Parse(btf, v.Name, v.SizeOrType, elf.ObjectName);
             ctx.MapOffsets[m.Offset] = v.Name;
         }
+        MapSlotReader.Read(elf, btf, datasec, section, maps);
     }
 
     private static bool IsGlobalData(ElfSection s) =>
@@ -204,7 +207,7 @@ internal static class ObjectReader
         {
             if (!s.IsExecutable) continue;
             if (s.Size % 8 != 0) throw elf.Error(s.Name, $"code size {s.Size} is not a multiple of the 8-byte instruction.");
-            var instructions = BpfInstruction.FromBytes(s.Data.Span);
+            var instructions = Instruction.FromBytes(s.Data.Span);
             var relocations = new Dictionary<int, ElfRelocation>();
             foreach (var r in elf.RelocationsFor(s))
             {

@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Elf;
 using Ebpf.Externs;
 
@@ -12,7 +13,7 @@ internal sealed class ProgramLinker
 {
     private readonly ObjectContext _ctx;
     private readonly CodeFunction _main;
-    private readonly List<BpfInstruction> _output = [];
+    private readonly List<Instruction> _output = [];
     private readonly List<MapReference> _maps = [];
     private readonly List<ExternReference> _externs = [];
     private readonly List<FunctionPlacement> _placements = [];
@@ -25,7 +26,7 @@ internal sealed class ProgramLinker
         _main = main;
     }
 
-    internal static (BpfInstruction[] Instructions, MapReference[] Maps, ExternReference[] Externs, FunctionPlacement[] Functions) Link(ObjectContext ctx, CodeFunction main)
+    internal static (Instruction[] Instructions, MapReference[] Maps, ExternReference[] Externs, FunctionPlacement[] Functions) Link(ObjectContext ctx, CodeFunction main)
     {
         var linker = new ProgramLinker(ctx, main);
         linker.Place(main);
@@ -60,14 +61,14 @@ internal sealed class ProgramLinker
                 throw Error(f, $"instruction {src} is a 16-byte ld_imm64 cut off by the end of the function.");
             if (code.Relocations.TryGetValue(src, out var rel))
                 insn = ApplyRelocation(f, src, outIndex, insn, rel);
-            else if (insn.IsCall && insn.SourceRegister == BpfInstruction.PseudoCall)
+            else if (insn.IsCall && insn.Source == PseudoSource.Call)
                 insn.Immediate = CallTo(f, code, src + insn.Immediate + 1, outIndex, "call");
             _output[outIndex] = insn;
             if (wide) i++;
         }
     }
 
-    private BpfInstruction ApplyRelocation(CodeFunction f, int src, int outIndex, BpfInstruction insn, ElfRelocation rel)
+    private Instruction ApplyRelocation(CodeFunction f, int src, int outIndex, Instruction insn, ElfRelocation rel)
     {
         var sym = _ctx.Elf.Symbols[rel.SymbolIndex];
         if (sym.SectionIndex == ElfSymbol.SHN_UNDEF)
@@ -83,7 +84,7 @@ internal sealed class ProgramLinker
 
         if (insn.IsCall)
         {
-            if (rel.Type != ElfRelocation.R_BPF_64_32 || insn.SourceRegister != BpfInstruction.PseudoCall)
+            if (rel.Type != ElfRelocation.R_BPF_64_32 || insn.Source != PseudoSource.Call)
                 throw Error(f, $"instruction {src} is a call with relocation type {rel.Type} to '{sym.Name}'; only bpf-to-bpf calls (R_BPF_64_32) are supported.");
             if (!_ctx.Code.TryGetValue(sym.SectionIndex, out var calleeCode))
                 throw Error(f, $"instruction {src} calls '{sym.Name}' in section {target.Name}, which holds no code.");
@@ -93,7 +94,7 @@ internal sealed class ProgramLinker
         }
 
         if (!insn.IsLoadImm64)
-            throw Error(f, $"relocation for '{sym.Name}' applies to instruction {src} (opcode 0x{insn.Opcode:x2}), which is neither a call nor an ld_imm64.");
+            throw Error(f, $"relocation for '{sym.Name}' applies to instruction {src} (opcode {insn.OpCode}), which is neither a call nor an ld_imm64.");
         if (rel.Type != ElfRelocation.R_BPF_64_64)
             throw Error(f, $"ld_imm64 at instruction {src} has relocation type {rel.Type}; expected R_BPF_64_64.");
 
@@ -102,7 +103,7 @@ internal sealed class ProgramLinker
             // A function's address (bpf_loop and other callback helpers): BPF_PSEUDO_FUNC with a pc-relative offset.
             long bytes = (long)sym.Value + insn.Immediate;
             if (bytes < 0 || bytes % 8 != 0) throw Error(f, $"callback reference to '{sym.Name}' at instruction {src} is not instruction-aligned.");
-            insn.SourceRegister = BpfInstruction.PseudoFunc;
+            insn.Source = PseudoSource.Function;
             insn.Immediate = CallTo(f, callbackCode, (int)(bytes / 8), outIndex, $"callback '{sym.Name}'");
             return insn;
         }
@@ -111,7 +112,7 @@ internal sealed class ProgramLinker
         {
             string map = _ctx.MapAt(sym.Value + (ulong)(uint)insn.Immediate, sym.Name)
                 ?? throw Error(f, $"instruction {src} refers to '{sym.Name}' in .maps, which is not a map definition.");
-            insn.SourceRegister = BpfInstruction.PseudoMapFd;
+            insn.Source = PseudoSource.MapFd;
             insn.Immediate = 0;
             _maps.Add(new MapReference(outIndex, map, false, 0));
             return insn;
@@ -122,7 +123,7 @@ internal sealed class ProgramLinker
             ulong offset = sym.Value + (ulong)(uint)insn.Immediate;
             if (offset >= target.Size)
                 throw Error(f, $"instruction {src} refers to offset {offset} of {target.Name}, past its {target.Size} bytes.");
-            insn.SourceRegister = BpfInstruction.PseudoMapValue;
+            insn.Source = PseudoSource.MapValue;
             insn.Immediate = 0;
             var second = _output[outIndex + 1];
             second.Immediate = (int)offset;
@@ -136,7 +137,7 @@ internal sealed class ProgramLinker
 
     /// <summary>A reference to an extern: a kfunc call, or an ld_imm64 of a kconfig value (a .kconfig map value, whose
     /// offset is known now) or of a ksym (BTF id or address, known at load).</summary>
-    private BpfInstruction Extern(CodeFunction f, int src, int outIndex, BpfInstruction insn, ElfRelocation rel, ExternSpec ext)
+    private Instruction Extern(CodeFunction f, int src, int outIndex, Instruction insn, ElfRelocation rel, ExternSpec ext)
     {
         if (insn.IsCall)
         {
@@ -144,28 +145,28 @@ internal sealed class ProgramLinker
                 throw Error(f, $"instruction {src} calls extern '{ext.Name}' with relocation type {rel.Type}; expected R_BPF_64_32.");
             if (ext.Kind != ExternKind.Kfunc)
                 throw Error(f, $"instruction {src} calls extern '{ext.Name}', which is a {ext.Kind} variable, not a kernel function.");
-            insn.SourceRegister = BpfInstruction.PseudoKfuncCall;
+            insn.Source = PseudoSource.KernelFunctionCall;
             insn.Immediate = 0;
             insn.Offset = 0;
             _externs.Add(new ExternReference(outIndex, ext.Index, true));
             return insn;
         }
         if (!insn.IsLoadImm64)
-            throw Error(f, $"relocation for extern '{ext.Name}' applies to instruction {src} (opcode 0x{insn.Opcode:x2}), which is neither a call nor an ld_imm64.");
+            throw Error(f, $"relocation for extern '{ext.Name}' applies to instruction {src} (opcode {insn.OpCode}), which is neither a call nor an ld_imm64.");
         if (rel.Type != ElfRelocation.R_BPF_64_64)
             throw Error(f, $"ld_imm64 of extern '{ext.Name}' at instruction {src} has relocation type {rel.Type}; expected R_BPF_64_64.");
         var second = _output[outIndex + 1];
         if (ext.Kind == ExternKind.Kconfig)
         {
             // As libbpf: the value's offset in .kconfig, whatever addend the instruction carried.
-            insn.SourceRegister = BpfInstruction.PseudoMapValue;
+            insn.Source = PseudoSource.MapValue;
             insn.Immediate = 0;
             second.Immediate = ext.Kconfig.Offset;
             _output[outIndex + 1] = second;
             _maps.Add(new MapReference(outIndex, ExternCollector.KconfigMapName, true, (uint)ext.Kconfig.Offset));
             return insn;
         }
-        insn.SourceRegister = 0;
+        insn.Source = Register.R0;
         insn.Immediate = 0;
         second.Immediate = 0;
         _output[outIndex + 1] = second;

@@ -1,4 +1,5 @@
 using System.Text;
+using Ebpf.Asm;
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
 
@@ -13,11 +14,11 @@ internal static unsafe class ProgramLoader
 
     internal readonly record struct BtfInfo(SafeFd Btf, byte[] FuncInfo, uint FuncInfoCount, byte[] LineInfo, uint LineInfoCount);
 
-    internal static SafeFd Load(string objectName, ProgramSpec spec, BpfInstruction[] instructions, BpfLoadOptions options, BtfInfo? btf, string? btfFailure = null,
+    internal static SafeFd Load(string objectName, ProgramSpec spec, Instruction[] instructions, BpfLoadOptions options, BtfInfo? btf, string? btfFailure = null,
         uint attachBtfId = 0, SafeFd? attachBtfObject = null, BpfAttachType? expectedAttachType = null)
     {
         byte[] license = Bpf.NulTerminated(spec.License);
-        fixed (BpfInstruction* insns = instructions)
+        fixed (Instruction* insns = instructions)
         fixed (byte* lic = license)
         fixed (byte* funcInfo = btf?.FuncInfo)
         fixed (byte* lineInfo = btf?.LineInfo)

@@ -56,14 +56,11 @@ public abstract class BpfLink : IDisposable
         var fd = RequireLinkFd("pinned");
         if (PinName.PathProblem(path) is { } problem)
             throw new BpfAttachException("BPF_OBJ_PIN", 0, ProgramName, path, $"Cannot pin the link of program '{ProgramName}' ({TargetDescription}) at '{path}': {problem}.");
-        try
+        long r = Bpf.TryObjPin(fd, path);
+        if (r < 0)
         {
-            Bpf.ObjPin(fd, path, $"the link of program '{ProgramName}' ({TargetDescription})");
-        }
-        catch (BpfException e) when (e is not BpfPermissionException)
-        {
-            throw new BpfAttachException("BPF_OBJ_PIN", e.Errno, ProgramName, path,
-                $"Cannot pin the link of program '{ProgramName}' ({TargetDescription}) at '{path}': {Errno.Name(e.Errno)}{(e.Errno == Errno.EEXIST ? " (the path is taken)" : "")}.");
+            var e = PinFile.PinFailure((int)-r, path, $"the link of program '{ProgramName}' ({TargetDescription})");
+            throw e is BpfPermissionException ? e : new BpfAttachException("BPF_OBJ_PIN", e.Errno, ProgramName, path, e.Message);
         }
         PinnedPath = Path.GetFullPath(path);
     }

@@ -33,14 +33,10 @@ public sealed class PinnedLink : BpfLink
     internal static PinnedLink Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var fd = Bpf.ObjGet(path);
+        // PinFile checks what the fd is: a map or program fd would answer BPF_OBJ_GET_INFO_BY_FD with its own info.
+        var fd = Pinning.PinFile.Open(path, Pinning.PinFile.ObjectKind.Link, "link");
         try
         {
-            // A map or program fd would answer BPF_OBJ_GET_INFO_BY_FD with its own info: look at what the fd is first.
-            string kind = new FileInfo($"/proc/self/fd/{fd.Fd}").LinkTarget ?? "";
-            if (kind is not ("anon_inode:bpf-link" or "anon_inode:bpf_link"))
-                throw new BpfException("BPF_OBJ_GET", Errno.EINVAL,
-                    $"'{path}' is pinned, but it is not a BPF link ({kind.Replace("anon_inode:", "", StringComparison.Ordinal)}); open it as a map or program.");
             var info = ReadInfo(fd, $"'{path}'");
             var link = new PinnedLink(ProgramNameOf(info.ProgramId), info, fd);
             link.MarkPinned(Path.GetFullPath(path));

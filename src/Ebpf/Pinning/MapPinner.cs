@@ -17,16 +17,33 @@ internal sealed class MapPinner(string objectName, string root)
     private readonly List<BpfMap> _pinnedHere = [];
     private bool _rootReady;
 
+    /// <summary>
+    /// Checks every pinned map of <paramref name="spec"/> (its pinning mode, and its name as a pin name) before the load
+    /// makes its first syscall: a name from the object must never become a path outside the pin root.
+    /// </summary>
+    /// <exception cref="BpfObjectException">A map uses an unsupported pinning mode, or its name cannot be a pin name.</exception>
+    internal static void CheckAll(BpfObjectSpec spec)
+    {
+        foreach (var map in spec.Maps.Values)
+        {
+            if (map.Pinning == 0) continue;
+            if (map.Pinning != ByName)
+                throw new BpfObjectException(spec.Name, null, $"map '{PinName.Printable(map.Name)}': pinning mode {map.Pinning} is not supported; only LIBBPF_PIN_BY_NAME (1) is.");
+            PinName.Check(spec.Name, map.Name);
+        }
+    }
+
     internal BpfMap CreateOrReuse(MapSpec spec, Func<BpfMap> create)
     {
         if (spec.Pinning != ByName)
-            throw new BpfObjectException(objectName, spec.Name, $"map '{spec.Name}': pinning mode {spec.Pinning} is not supported; only LIBBPF_PIN_BY_NAME (1) is.");
+            throw new BpfObjectException(objectName, null, $"map '{PinName.Printable(spec.Name)}': pinning mode {spec.Pinning} is not supported; only LIBBPF_PIN_BY_NAME (1) is.");
+        // Before the root is created or mounted: a bad name must not cause any side effect.
+        string path = PinName.MapPinPath(root, objectName, spec.Name);
         if (!_rootReady)
         {
             BpfFs.EnsureDirectory(root);
             _rootReady = true;
         }
-        string path = Path.Combine(root, spec.Name);
         for (int attempt = 0; ; attempt++)
         {
             if (TryReuse(spec, path) is { } reused) return reused;
@@ -50,6 +67,9 @@ internal sealed class MapPinner(string objectName, string root)
         }
     }
 
+    /// <summary>True for a map this load found pinned and reused: its contents are someone else's.</summary>
+    internal bool Reused(BpfMap map) => map.PinnedPath is not null && !_pinnedHere.Contains(map);
+
     /// <summary>Removes the pins this load created (after a failed load).</summary>
     internal void UndoPins()
     {
@@ -71,9 +91,19 @@ internal sealed class MapPinner(string objectName, string root)
     {
         long r = Bpf.TryObjGet(path);
         if (r == -Errno.ENOENT) return null;
-        if (r < 0)
-            throw Errno.ToException("BPF_OBJ_GET", (int)-r, $"pinned map '{path}'", $"Map '{spec.Name}' of {objectName} is pinned by name there but cannot be opened.");
-        var map = BpfMap.FromHandle(SafeFd.FromSyscall((int)r), spec.Name);
+        if (r < 0) throw PinFile.OpenFailure((int)-r, path, $"map '{spec.Name}' of {objectName}");
+        var fd = SafeFd.FromSyscall((int)r);
+        try
+        {
+            // BPF_OBJ_GET opens whatever is pinned there; a program's info read as a map's would be nonsense.
+            PinFile.CheckKind(fd, PinFile.ObjectKind.Map, path, $"map '{spec.Name}' of {objectName}");
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+        var map = BpfMap.FromHandle(fd, spec.Name);
         try
         {
             if (Mismatch(spec, map) is { } why)
@@ -90,18 +120,19 @@ internal sealed class MapPinner(string objectName, string root)
         }
     }
 
-    /// <summary>The first property (type, key size, value size, max_entries, flags) in which the pinned map differs, or null.</summary>
+    /// <summary>Every property (type, key size, value size, max_entries, flags) in which the pinned map differs, or null.</summary>
     internal static string? Mismatch(MapSpec spec, BpfMap pinned)
     {
         var (keySize, valueSize, maxEntries) = BpfMap.EffectiveShape(spec);
         uint pinnedFlags = pinned.Flags;
         // The kernel reports BPF_F_RDONLY_PROG on every devmap, whether or not it was asked for (libbpf ignores it too).
         if (spec.Type is BpfMapType.DevMap or BpfMapType.DevMapHash) pinnedFlags &= ~Linking.MapFlags.ReadOnlyProgram;
-        if (pinned.Type != spec.Type) return $"type {pinned.Type} (declared {spec.Type})";
-        if (pinned.KeySize != keySize) return $"key size {pinned.KeySize} (declared {keySize})";
-        if (pinned.ValueSize != valueSize) return $"value size {pinned.ValueSize} (declared {valueSize})";
-        if (pinned.MaxEntries != maxEntries) return $"max_entries {pinned.MaxEntries} (declared {maxEntries})";
-        if (pinnedFlags != spec.Flags) return $"flags 0x{pinnedFlags:x} (declared 0x{spec.Flags:x})";
-        return null;
+        var differences = new List<string>();
+        if (pinned.Type != spec.Type) differences.Add($"type {pinned.Type} (declared {spec.Type})");
+        if (pinned.KeySize != keySize) differences.Add($"key size {pinned.KeySize} (declared {keySize})");
+        if (pinned.ValueSize != valueSize) differences.Add($"value size {pinned.ValueSize} (declared {valueSize})");
+        if (pinned.MaxEntries != maxEntries) differences.Add($"max_entries {pinned.MaxEntries} (declared {maxEntries})");
+        if (pinnedFlags != spec.Flags) differences.Add($"flags 0x{pinnedFlags:x} (declared 0x{spec.Flags:x})");
+        return differences.Count == 0 ? null : string.Join(", ", differences);
     }
 }

@@ -25,6 +25,27 @@ public static class FdSnapshot
         return result;
     }
 
+    /// <summary>A snapshot to compare against later, taken once earlier tests' garbage is gone: a descriptor another
+    /// test left to its finalizer must not close in the middle of this test and read as a difference. The snapshot
+    /// after the code under test is a plain <see cref="Take"/>, so what that code forgot to dispose still shows.</summary>
+    public static SortedSet<string> Baseline()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return Take();
+    }
+
+    /// <summary>Asserts that <paramref name="after"/> holds exactly the descriptors of <paramref name="before"/>, naming
+    /// the ones opened and the ones closed in between.</summary>
+    public static void AssertSame(SortedSet<string> before, SortedSet<string> after)
+    {
+        var opened = after.Except(before, StringComparer.Ordinal).ToList();
+        var closed = before.Except(after, StringComparer.Ordinal).ToList();
+        Assert.True(opened.Count == 0 && closed.Count == 0,
+            $"descriptors changed: opened [{string.Join(", ", opened)}], closed [{string.Join(", ", closed)}]");
+    }
+
     /// <summary>Descriptors of BPF and perf objects only (anon inodes), which is what our code creates.</summary>
     public static SortedSet<string> TakeBpf()
     {

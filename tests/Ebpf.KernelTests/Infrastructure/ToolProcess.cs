@@ -22,7 +22,11 @@ public sealed class ToolProcess : IDisposable
     {
     }
 
-    public ToolProcess(ToolBuild build, params string[] args)
+    public ToolProcess(ToolBuild build, params string[] args) : this(build, collectStdout: true, args)
+    {
+    }
+
+    private ToolProcess(ToolBuild build, bool collectStdout, string[] args)
     {
         var start = new ProcessStartInfo(build == ToolBuild.Native ? NativeToolPath() : "dotnet")
         {
@@ -36,9 +40,16 @@ public sealed class ToolProcess : IDisposable
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _stdout.Enqueue(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _stderr.Enqueue(e.Data); };
         _process.Start();
-        _process.BeginOutputReadLine();
+        if (collectStdout) _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>Starts the tool with its stdout left to the caller (<see cref="Stdout"/>): the read end of a real pipe, which
+    /// the caller may read from and close, as <c>| head</c> does.</summary>
+    public static ToolProcess WithPipedStdout(params string[] args) => new(ToolBuild.Jit, collectStdout: false, args);
+
+    /// <summary>The read end of the tool's stdout pipe (only with <see cref="WithPipedStdout"/>).</summary>
+    public StreamReader Stdout => _process.StandardOutput;
 
     /// <summary>Ebpf.Cli.dll from src/Ebpf.Cli's output for the configuration these tests were built in.</summary>
     public static string ToolPath()
@@ -102,10 +113,24 @@ public sealed class ToolProcess : IDisposable
     /// <summary>Sends SIGINT (what Ctrl-C sends) and waits for a clean exit.</summary>
     public int Interrupt(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            kill.WaitForExit();
+        Signal("INT");
+        return WaitForExit(timeout, "SIGINT");
+    }
+
+    /// <summary>Sends signal <paramref name="name"/> (INT, TERM, STOP, CONT...) to the tool.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        Assert.True(kill.ExitCode == 0, $"kill -{name} {_process.Id} failed");
+    }
+
+    /// <summary>Waits for the tool to exit (failing after <paramref name="timeout"/>, naming <paramref name="after"/>) and
+    /// returns its exit code, with all its output collected.</summary>
+    public int WaitForExit(TimeSpan timeout, string after)
+    {
         if (!_process.WaitForExit(timeout))
-            Assert.Fail($"ebpf did not exit within {timeout.TotalSeconds} s of SIGINT.\nstderr:\n{Stderr}");
+            Assert.Fail($"ebpf did not exit within {timeout.TotalSeconds} s of {after}.\nstderr:\n{Stderr}");
         _process.WaitForExit(); // drains the async output readers
         return _process.ExitCode;
     }

@@ -198,7 +198,7 @@ public sealed class LinkManagementTests
         using var bpffs = new PrivateBpfFs();
         obj.Map("counters").Pin(bpffs.Pin("map"));
         var notLink = Assert.Throws<BpfException>(() => BpfLink.OpenPinned(bpffs.Pin("map")));
-        Assert.Contains("not a BPF link", notLink.Message, StringComparison.Ordinal);
+        Assert.Contains("holds a pinned map, not a link", notLink.Message, StringComparison.Ordinal);
         var missing = Assert.Throws<BpfException>(() => BpfLink.OpenPinned(bpffs.Pin("nothing")));
         Assert.Equal(Errno.ENOENT, missing.Errno);
         obj.Map("counters").Unpin();

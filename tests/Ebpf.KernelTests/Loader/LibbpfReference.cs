@@ -7,33 +7,49 @@ using Ebpf.KernelTests.Infrastructure;
 namespace Ebpf.KernelTests.Loader;
 
 /// <summary>
-/// libbpf as the reference loader: <c>bpftool prog loadall</c> into a private bpffs, and the kernel's translated
-/// instructions (BPF_OBJ_GET_INFO_BY_FD, xlated) of any program fd with map references masked.
+/// libbpf as the reference loader: <c>bpftool prog loadall</c> pinning the programs into a private bpffs, and the
+/// kernel's translated instructions (BPF_OBJ_GET_INFO_BY_FD, xlated) of any program fd with map references masked.
 /// </summary>
+/// <remarks>
+/// libbpf pins LIBBPF_PIN_BY_NAME maps under /sys/fs/bpf, and bpftool cannot move that root; it also refuses such an
+/// object when /sys/fs/bpf is not a bpffs (a fresh machine). So bpftool runs in a mount namespace of its own whose
+/// /sys/fs/bpf is a fresh bpffs, gone with the process: nothing reaches the machine's /sys/fs/bpf, and no object meets
+/// the maps an earlier one pinned. The programs it pins land in this reference's private mount, which the namespace
+/// shares, so the test can open them.
+/// </remarks>
 internal sealed class LibbpfReference : IDisposable
 {
-    private readonly string _mount;
+    private readonly PrivateBpfFs _mount;
 
     internal LibbpfReference()
     {
         KernelGuard.RequireRoot();
         if (!File.Exists("/usr/sbin/bpftool") && !File.Exists("/usr/bin/bpftool"))
             KernelGuard.Unavailable("bpftool (Debian package bpftool) is needed for the libbpf side");
-        _mount = Directory.CreateTempSubdirectory("ebpf-diff-").FullName;
-        var (code, err) = Run("mount", "-t", "bpf", "bpf", _mount);
-        Assert.True(code == 0, $"mounting a bpffs at {_mount} failed: {err}");
+        _mount = new PrivateBpfFs("ebpf-diff-");
     }
 
     /// <summary>Loads every program of <paramref name="objectPath"/> with libbpf (all or nothing, as libbpf does);
     /// returns whether it succeeded, the pinned programs by name, and libbpf's messages.</summary>
     internal (bool Loaded, Dictionary<string, string> Programs, string Messages) LoadAll(string objectPath)
     {
-        string dir = Path.Combine(_mount, Guid.NewGuid().ToString("N"));
-        var (code, err) = Run("bpftool", "prog", "loadall", objectPath, dir);
+        string dir = NewPinDirectory();
+        Directory.Delete(dir); // bpftool creates it
+        var (code, err) = Run("unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+            "mount -t bpf bpf /sys/fs/bpf && exec bpftool prog loadall \"$1\" \"$2\"", "sh", objectPath, dir);
         var programs = Directory.Exists(dir)
             ? Directory.EnumerateFiles(dir).ToDictionary(f => Path.GetFileName(f), f => f, StringComparer.Ordinal)
             : [];
         return (code == 0, programs, err);
+    }
+
+    /// <summary>A fresh, empty directory in the private bpffs: where Ebpf.Net's side of a comparison pins its maps
+    /// (BpfLoadOptions.PinPath), so that it, too, starts from no pins and leaves none on the machine.</summary>
+    internal string NewPinDirectory()
+    {
+        string dir = _mount.Pin(Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
     }
 
     internal static unsafe byte[] Xlated(SafeFd fd)
@@ -89,9 +105,5 @@ internal sealed class LibbpfReference : IDisposable
         return (p.ExitCode, err);
     }
 
-    public void Dispose()
-    {
-        Run("umount", _mount);
-        Directory.Delete(_mount, recursive: true);
-    }
+    public void Dispose() => _mount.Dispose();
 }

@@ -63,7 +63,7 @@ public sealed class LoaderKernelTests
         spec.Programs["count_tp"].AutoLoad = false;
         using var obj = spec.Load();
         Assert.False(obj.Programs.ContainsKey("count_tp"));
-        var ex = Assert.Throws<KeyNotFoundException>(() => obj.Program("count_tp"));
+        var ex = Assert.Throws<BpfNameNotFoundException>(() => obj.Program("count_tp"));
         Assert.Contains("count_test_run", ex.Message, StringComparison.Ordinal);
     }
 

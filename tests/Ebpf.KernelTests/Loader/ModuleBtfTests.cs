@@ -44,7 +44,7 @@ public sealed class ModuleBtfTests
 
         Assert.Equal(1, names.Count(n => n == "vmlinux"));
         Assert.Equal(ModuleFilesOnDisk(), names.Where(n => n != "vmlinux").Order(StringComparer.Ordinal));
-        Assert.Equal(before, FdSnapshot.Take());
+        FdSnapshot.AssertSame(before, FdSnapshot.Take());
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class SizeLeftToUserSpaceTests
         Assert.Equal("sized_later", e.MapName);
         Assert.Contains(Object, e.Message, StringComparison.Ordinal);
         Assert.Contains("'sized_later'", e.Message, StringComparison.Ordinal);
-        Assert.Equal(before, FdSnapshot.Take());
+        FdSnapshot.AssertSame(before, FdSnapshot.Take());
     }
 
     [Fact]

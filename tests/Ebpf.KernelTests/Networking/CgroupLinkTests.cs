@@ -1,5 +1,6 @@
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
+using Ebpf.KernelTests.Infrastructure;
 using Ebpf.Links;
 
 namespace Ebpf.KernelTests.Networking;

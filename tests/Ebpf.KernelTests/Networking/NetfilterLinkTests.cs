@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Ebpf.KernelTests.Infrastructure;
 using Ebpf.Links;
 
 namespace Ebpf.KernelTests.Networking;

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
+using Ebpf.KernelTests.Infrastructure;
 using Ebpf.Links;
 
 namespace Ebpf.KernelTests.Networking;

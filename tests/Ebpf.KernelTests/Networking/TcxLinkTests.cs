@@ -1,4 +1,5 @@
 using Ebpf.Internal.Sys;
+using Ebpf.KernelTests.Infrastructure;
 using Ebpf.Links;
 
 namespace Ebpf.KernelTests.Networking;

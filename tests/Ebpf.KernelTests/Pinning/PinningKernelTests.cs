@@ -4,23 +4,17 @@ using Ebpf.Pinning;
 
 namespace Ebpf.KernelTests.Pinning;
 
-/// <summary>A unique directory under /sys/fs/bpf for one test, removed (with every pin in it) afterwards.</summary>
+/// <summary>A pin directory for one test, inside a bpffs mounted for it alone and unmounted (with every pin) afterwards.
+/// The directory itself does not exist until a load creates it.</summary>
 internal sealed class PinDirectory : IDisposable
 {
-    internal PinDirectory()
-    {
-        KernelGuard.RequireRoot();
-        Path = System.IO.Path.Combine(BpfFs.DefaultPath, $"ebpf-net-test-{Guid.NewGuid():N}");
-    }
+    private readonly PrivateBpfFs _mount = new("ebpf-pins-");
 
-    internal string Path { get; }
+    internal string Path => _mount.Pin("pins");
 
     internal string Pin(string name) => System.IO.Path.Combine(Path, name);
 
-    public void Dispose()
-    {
-        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
-    }
+    public void Dispose() => _mount.Dispose();
 }
 
 /// <summary>Pinning by name (loader_pinning.bpf.o: pinned_counts is LIBBPF_PIN_BY_NAME, private_counts is not) and the
@@ -190,20 +184,10 @@ public sealed class PinningKernelTests
     public void A_private_bpffs_mount_works_as_pin_path()
     {
         KernelGuard.RequireRoot();
-        string mount = Directory.CreateTempSubdirectory("ebpf-bpffs-").FullName;
-        var (code, err) = LibbpfReference.Run("mount", "-t", "bpf", "bpf", mount);
-        Assert.True(code == 0, $"mount -t bpf failed: {err}");
-        try
-        {
-            Assert.True(BpfFs.IsOnBpfFs(mount));
-            string nested = Path.Combine(mount, "nested");
-            using var obj = BpfObject.Load(Object, new BpfLoadOptions { PinPath = nested });
-            Assert.True(File.Exists(Path.Combine(nested, "pinned_counts")));
-        }
-        finally
-        {
-            LibbpfReference.Run("umount", mount);
-            Directory.Delete(mount, recursive: true);
-        }
+        using var mount = new PrivateBpfFs();
+        Assert.True(BpfFs.IsOnBpfFs(mount.Path));
+        string nested = mount.Pin("nested");
+        using var obj = BpfObject.Load(Object, new BpfLoadOptions { PinPath = nested });
+        Assert.True(File.Exists(Path.Combine(nested, "pinned_counts")));
     }
 }

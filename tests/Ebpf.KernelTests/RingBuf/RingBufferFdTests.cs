@@ -40,7 +40,7 @@ public sealed class RingBufferFdTests
         Assert.Equal("odd_ring", e.MapName);
         Assert.Contains("'odd_ring'", e.Message, StringComparison.Ordinal);
         Assert.Contains("8192 or 16384", e.Message, StringComparison.Ordinal);
-        Assert.Equal(before, FdSnapshot.Take());
+        FdSnapshot.AssertSame(before, FdSnapshot.Take());
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class RingBufferFdTests
         Assert.True(poller.Join(TimeSpan.FromSeconds(10)), "Poll did not return after Dispose");
         Assert.Null(poller.Error);
         Assert.Equal(0, poller.Result);
-        Assert.Equal(before, FdSnapshot.Take());
+        FdSnapshot.AssertSame(before, FdSnapshot.Take());
     }
 
     [Fact]

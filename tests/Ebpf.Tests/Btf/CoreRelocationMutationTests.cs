@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Linking;
 using Ebpf.Tests.Loader;
@@ -38,7 +39,7 @@ public sealed class CoreRelocationMutationTests
                     if (spec.BtfTypes is null) continue;
                     var core = new CoreRelocator(spec.BtfTypes, kernel, objectFile);
                     foreach (var program in spec.Programs.Values)
-                        core.Apply(program, (BpfInstruction[])program.Instructions.Clone());
+                        core.Apply(program, program.Instructions.ToArray());
                     relocated++;
                 }
                 catch (BpfObjectException)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Fuzz;
 using Ebpf.Linking;
@@ -83,14 +84,14 @@ public sealed class SplitBtfTests
         var module = ParseSplit(vmlinux, Split(vmlinux, out _));
         var (local, program) = LocalProgram("mod_state", "x");
 
-        BpfInstruction[] withModule = [.. program.Instructions];
+        Instruction[] withModule = [.. program.Instructions];
         new CoreRelocator(local, vmlinux, "obj.o", [module]).Apply(program, withModule);
-        Assert.Equal(0x61, withModule[0].Opcode);
+        Assert.Equal(OpCode.LoadMemory(MemorySize.Word), withModule[0].OpCode);
         Assert.Equal(8, withModule[0].Offset);                   // mod_state.x is at byte 8 in the module
 
-        BpfInstruction[] vmlinuxOnly = [.. program.Instructions];
+        Instruction[] vmlinuxOnly = [.. program.Instructions];
         new CoreRelocator(local, vmlinux, "obj.o").Apply(program, vmlinuxOnly);
-        Assert.Equal(BpfInstruction.Call, vmlinuxOnly[0].Opcode); // no candidate without modules: poisoned, as libbpf does
+        Assert.Equal(OpCode.Call, vmlinuxOnly[0].OpCode); // no candidate without modules: poisoned, as libbpf does
     }
 
     [Fact]
@@ -98,7 +99,7 @@ public sealed class SplitBtfTests
     {
         var vmlinux = Base();
         var (local, program) = LocalProgram("task", "pid");
-        BpfInstruction[] instructions = [.. program.Instructions];
+        Instruction[] instructions = [.. program.Instructions];
 
         new CoreRelocator(local, vmlinux, "obj.o", ThrowingModules()).Apply(program, instructions);
 
@@ -123,7 +124,7 @@ public sealed class SplitBtfTests
         uint access = b.Name("0:1");
         var local = BtfTypes.Parse(b.ToArray(), "obj.o", ".BTF");
         var program = new ProgramSpec("prog", "raw_tp/x", BpfProgramType.RawTracepoint, default, null, false, "GPL",
-            [new BpfInstruction { Opcode = 0x61, Offset = 4 }], [], [new FunctionPlacement("raw_tp/x", 0, 1, 0)]);
+            new Assembler().Load(MemorySize.Word, Register.R0, Register.R1, 4).Build(), [], [new FunctionPlacement("raw_tp/x", 0, 1, 0)]);
         program.CoreRelocations.Add((0, new BtfCoreRelocation(0, s, access, CoreRelocator.FieldByteOffset)));
         return (local, program);
     }
@@ -176,7 +177,7 @@ public sealed class SplitBtfTests
         uint expected = isFunction ? m.Function(btfName, proto) : m.Typedef(btfName, m.Pointer(proto));
         var module = ParseSplit(vmlinux, m.ToArray());
         var program = new ProgramSpec("prog", $"x/{target}", BpfProgramType.Tracing, attach, target, false, "GPL",
-            [new BpfInstruction { Opcode = BpfInstruction.Exit }], [], [new FunctionPlacement($"x/{target}", 0, 1, 0)]);
+            [new Instruction(OpCode.Exit)], [], [new FunctionPlacement($"x/{target}", 0, 1, 0)]);
 
         Assert.Equal((expected, "mod_test"), BtfAttachTarget.Resolve(BtfTypes.Index(vmlinuxRaw, "vmlinux", "/sys/kernel/btf/vmlinux"), "/sys/kernel/btf/vmlinux", "obj.o", program, () => [module]));
         var e = Assert.Throws<BpfObjectException>(() => BtfAttachTarget.Resolve(BtfTypes.Index(vmlinuxRaw, "vmlinux", "/sys/kernel/btf/vmlinux"), "/sys/kernel/btf/vmlinux", "obj.o", program, () => []));
@@ -191,7 +192,7 @@ public sealed class SplitBtfTests
         b.Function("vmlinux_func", b.FunctionProto(0));
         byte[] vmlinuxRaw = b.ToArray();
         var program = new ProgramSpec("prog", "fentry/vmlinux_func", BpfProgramType.Tracing, BpfAttachType.TraceFentry, "vmlinux_func", false, "GPL",
-            [new BpfInstruction { Opcode = BpfInstruction.Exit }], [], [new FunctionPlacement("fentry/vmlinux_func", 0, 1, 0)]);
+            [new Instruction(OpCode.Exit)], [], [new FunctionPlacement("fentry/vmlinux_func", 0, 1, 0)]);
 
         Assert.Equal((2u, (string?)null), BtfAttachTarget.Resolve(BtfTypes.Index(vmlinuxRaw, "vmlinux", "/sys/kernel/btf/vmlinux"), "vmlinux", "obj.o", program, ThrowingModules));
     }

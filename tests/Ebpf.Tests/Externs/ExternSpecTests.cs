@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Externs;
 using Ebpf.Linking;
@@ -92,7 +93,7 @@ public sealed class ExternSpecTests
         Assert.Contains(("bpf_ebpf_net_missing_kfunc", true), byName);
         Assert.Contains(("bpf_prog_put", false), byName);
         foreach (var r in read.ExternReferences.Where(r => r.IsCall))
-            Assert.Equal(BpfInstruction.PseudoKfuncCall, read.Instructions[r.InstructionIndex].SourceRegister);
+            Assert.Equal(PseudoSource.KernelFunctionCall, read.Instructions[r.InstructionIndex].Source);
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public sealed class ExternSpecTests
         int Index(string name) => spec.Externs.Single(e => e.Name == name).Index;
         symbols[Index("bpf_rcu_read_lock")] = new(true, 65499, 0);
         symbols[Index("bpf_prog_put")] = new(true, 0, 0xffffffff814e61b0);
-        var instructions = (BpfInstruction[])read.Instructions.Clone();
+        var instructions = read.Instructions.ToArray();
         ExternResolver.Patch(spec, read, instructions, new ResolvedExterns(null, symbols));
         foreach (var r in read.ExternReferences)
         {
@@ -113,20 +114,20 @@ public sealed class ExternSpecTests
             switch (name, r.IsCall)
             {
                 case ("bpf_rcu_read_lock", true):
-                    Assert.Equal((BpfInstruction.PseudoKfuncCall, 65499), (insn.SourceRegister, insn.Immediate));
+                    Assert.Equal((PseudoSource.KernelFunctionCall, 65499), (insn.Source, insn.Immediate));
                     break;
                 case ("bpf_rcu_read_lock", false):
-                    Assert.Equal((BpfInstruction.PseudoBtfId, 65499, 0), (insn.SourceRegister, insn.Immediate, instructions[r.InstructionIndex + 1].Immediate));
+                    Assert.Equal((PseudoSource.BtfId, 65499, 0), (insn.Source, insn.Immediate, instructions[r.InstructionIndex + 1].Immediate));
                     break;
                 case ("bpf_prog_put", false):
-                    Assert.Equal((0, unchecked((int)0x814e61b0), unchecked((int)0xffffffff)), (insn.SourceRegister, insn.Immediate, instructions[r.InstructionIndex + 1].Immediate));
+                    Assert.Equal((Register.R0, unchecked((int)0x814e61b0), unchecked((int)0xffffffff)), (insn.Source, insn.Immediate, instructions[r.InstructionIndex + 1].Immediate));
                     break;
                 case ("bpf_ebpf_net_missing_kfunc", true):
                     // Unresolved weak kfunc: poisoned into a helper call carrying the extern's index.
-                    Assert.Equal((BpfInstruction.Call, 0, ExternResolver.PoisonedKfuncBase + r.ExternIndex), (insn.Opcode, insn.SourceRegister, insn.Immediate));
+                    Assert.Equal((OpCode.Call, Register.R0, ExternResolver.PoisonedKfuncBase + r.ExternIndex), (insn.OpCode, insn.Source, insn.Immediate));
                     break;
                 case ("bpf_ebpf_net_missing_kfunc", false) or ("ebpf_net_missing_percpu", false) or ("ebpf_net_missing_symbol", false):
-                    Assert.Equal((0, 0, 0), (insn.SourceRegister, insn.Immediate, instructions[r.InstructionIndex + 1].Immediate));
+                    Assert.Equal((Register.R0, 0, 0), (insn.Source, insn.Immediate, instructions[r.InstructionIndex + 1].Immediate));
                     break;
             }
         }

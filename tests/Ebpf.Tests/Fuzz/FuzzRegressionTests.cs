@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Btf;
 using Ebpf.Fuzz;
 using Ebpf.Linking;
@@ -29,14 +30,14 @@ public sealed class FuzzRegressionTests
         // .BTF: node { node; node; } (both anonymous), node___v2 { int x; }; a FIELD_BYTE_OFFSET of node___v2.x relocated
         // against the same BTF. Before the fix the lookup through anonymous members took 2^32 steps.
         var (btf, program) = SingleRecordProgram(CraftedInputs.CoreAnonymousMemberBlowup(), "blowup.o");
-        BpfInstruction[] instructions = [.. program.Instructions];
+        Instruction[] instructions = [.. program.Instructions];
 
         var cancel = TestContext.Current.CancellationToken;
         var relocation = Task.Run(() => new CoreRelocator(btf, btf, "blowup.o").Apply(program, instructions), cancel);
 
         Assert.Same(relocation, await Task.WhenAny(relocation, Task.Delay(TimeSpan.FromMinutes(1), cancel))); // else: the lookup hangs
         await relocation;
-        Assert.Equal(BpfInstruction.Call, instructions[0].Opcode); // node has no x: the instruction is poisoned, as libbpf does
+        Assert.Equal(OpCode.Call, instructions[0].OpCode); // node has no x: the instruction is poisoned, as libbpf does
     }
 
     [Theory]
@@ -58,7 +59,7 @@ public sealed class FuzzRegressionTests
         var ext = BtfExt.Parse(input.AsSpan(4 + btfLength), btf, name);
         var (section, records) = Assert.Single(ext.CoreRelocations);
         var program = new ProgramSpec("prog", section, BpfProgramType.RawTracepoint, default, null, false, "GPL",
-            [new BpfInstruction { Opcode = 0x61 }], [], [new FunctionPlacement(section, 0, 1, 0)]);
+            new Assembler().Load(MemorySize.Word, Register.R0, Register.R1, 0).Build(), [], [new FunctionPlacement(section, 0, 1, 0)]);
         program.CoreRelocations.Add((0, Assert.Single(records)));
         return (btf, program);
     }

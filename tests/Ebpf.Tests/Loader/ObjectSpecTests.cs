@@ -1,3 +1,4 @@
+using Ebpf.Asm;
 using Ebpf.Linking;
 
 namespace Ebpf.Tests.Loader;
@@ -44,7 +45,7 @@ public sealed class ObjectSpecTests
         Assert.Equal(18 + 13, p.InstructionCount);
         var call = p.Instructions[16];
         Assert.True(call.IsCall);
-        Assert.Equal(BpfInstruction.PseudoCall, call.SourceRegister);
+        Assert.Equal(PseudoSource.Call, call.Source);
         Assert.Equal(18 - (16 + 1), call.Immediate);
         Assert.Equal([new FunctionPlacement("raw_tp/sys_enter", 0, 18, 0), new FunctionPlacement(".text", 0, 13, 18)], p.Functions);
     }
@@ -61,8 +62,8 @@ public sealed class ObjectSpecTests
                 new MapReference(18 + 4, "counters", false, 0),
             ],
             p.MapReferences.OrderBy(r => r.InstructionIndex));
-        Assert.Equal(BpfInstruction.PseudoMapValue, p.Instructions[1].SourceRegister);
-        Assert.Equal(BpfInstruction.PseudoMapFd, p.Instructions[22].SourceRegister);
+        Assert.Equal(PseudoSource.MapValue, p.Instructions[1].Source);
+        Assert.Equal(PseudoSource.MapFd, p.Instructions[22].Source);
         // target_pid lives at .rodata+8 and tp_hits at .bss+8: the offset lands in the second half of ld_imm64.
         var tp = Basic().Programs["count_tp"];
         Assert.Contains(new MapReference(0, ".rodata", true, 8), tp.MapReferences);
@@ -134,7 +135,7 @@ public sealed class ObjectSpecTests
         var spec = Basic();
         var size = Assert.Throws<ArgumentException>(() => spec.SetVariable("target_pid", 1ul));
         Assert.Contains("4 bytes", size.Message, StringComparison.Ordinal);
-        var unknown = Assert.Throws<KeyNotFoundException>(() => spec.SetVariable("no_such", 1));
+        var unknown = Assert.Throws<BpfNameNotFoundException>(() => spec.SetVariable("no_such", 1));
         Assert.Contains("target_pid", unknown.Message, StringComparison.Ordinal);
         Assert.Contains("increment", unknown.Message, StringComparison.Ordinal);
     }

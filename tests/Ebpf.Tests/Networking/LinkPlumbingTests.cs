@@ -60,7 +60,7 @@ public sealed class LinkPlumbingTests
 
     [Theory]
     [InlineData("prog", null)]
-    [InlineData("xdp_drop.v2", null)]
+    [InlineData("xdp_drop.v2", "'.'")] // bpffs refuses dots in names (EPERM from bpf_lookup)
     [InlineData("", "empty")]
     [InlineData(".", "directory")]
     [InlineData("..", "directory")]

@@ -70,14 +70,14 @@ internal static unsafe class Bpf
         Check(Raw(BpfCommand.MapFreeze, ref attr), "BPF_MAP_FREEZE", $"map '{name}'");
     }
 
-    internal static void ObjPin(SafeFd fd, string path, string subject)
+    /// <summary>BPF_OBJ_PIN returning 0 or -errno: Pinning/PinFile says what a failure means.</summary>
+    internal static long TryObjPin(SafeFd fd, string path)
     {
         byte[] p = NulTerminated(path);
         fixed (byte* pp = p)
         {
             var attr = new ObjPinAttr { Pathname = (ulong)pp, BpfFd = (uint)fd.Fd };
-            Check(Raw(BpfCommand.ObjPin, ref attr), "BPF_OBJ_PIN", subject,
-                $"Is '{Path.GetDirectoryName(path)}' on a mounted bpffs (mount -t bpf bpf /sys/fs/bpf), and is '{path}' still free?");
+            return Raw(BpfCommand.ObjPin, ref attr);
         }
     }
 

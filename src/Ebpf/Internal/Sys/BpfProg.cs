@@ -15,26 +15,36 @@ internal static unsafe class BpfProg
         return r;
     }
 
-    /// <summary>BPF_PROG_TEST_RUN; returns the program's return value.</summary>
-    internal static uint TestRun(SafeFd prog, ReadOnlySpan<byte> context, ReadOnlySpan<byte> data, uint flags, uint cpu, string name)
+    /// <summary>BPF_PROG_TEST_RUN with every input and output; returns 0 or -errno, <paramref name="attr"/> holding what
+    /// the kernel wrote back (retval, duration, the full sizes of data and context out, even on ENOSPC).
+    /// Empty spans are passed as NULL pointers with size 0.</summary>
+    internal static long TestRun(SafeFd prog, ReadOnlySpan<byte> dataIn, Span<byte> dataOut, ReadOnlySpan<byte> contextIn, Span<byte> contextOut,
+        uint repeat, uint flags, uint cpu, uint batchSize, out TestRunAttr attr)
     {
-        fixed (byte* ctx = context)
-        fixed (byte* d = data)
+        fixed (byte* di = dataIn)
+        fixed (byte* dout = dataOut)
+        fixed (byte* ci = contextIn)
+        fixed (byte* cout = contextOut)
         {
-            var attr = new TestRunAttr
+            // SAFETY: the four buffers are pinned for the synchronous syscall; the kernel writes at most data_size_out
+            // and ctx_size_out bytes into the out buffers.
+            attr = new TestRunAttr
             {
                 ProgFd = (uint)prog.Fd,
-                CtxIn = context.IsEmpty ? 0 : (ulong)ctx,
-                CtxSizeIn = (uint)context.Length,
-                DataIn = data.IsEmpty ? 0 : (ulong)d,
-                DataSizeIn = (uint)data.Length,
+                DataIn = (ulong)di,
+                DataSizeIn = (uint)dataIn.Length,
+                DataOut = (ulong)dout,
+                DataSizeOut = (uint)dataOut.Length,
+                CtxIn = (ulong)ci,
+                CtxSizeIn = (uint)contextIn.Length,
+                CtxOut = (ulong)cout,
+                CtxSizeOut = (uint)contextOut.Length,
+                Repeat = repeat,
                 Flags = flags,
                 Cpu = cpu,
+                BatchSize = batchSize,
             };
-            long r = Bpf.Raw(BpfCommand.ProgTestRun, ref attr);
-            Bpf.Check(r, "BPF_PROG_TEST_RUN", $"program '{name}'",
-                r == -Errno.EINVAL ? "The context size or flags do not suit this program type (raw_tp takes the u64 arguments as context and no data)." : null);
-            return attr.Retval;
+            return Bpf.Raw(BpfCommand.ProgTestRun, ref attr);
         }
     }
 
