@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ebpf.Cli.Lifetime;
 using Ebpf.Events;
+using Ebpf.Features;
 
 namespace Ebpf.Cli.Unlinks;
 
@@ -48,6 +49,12 @@ internal static class UnlinksCommand
     private static UnlinkTracer Open(EventTransport transport, string probe, uint pid, TimeSpan? window, UnlinkOutput output)
     {
         if (probe == "tracepoint") return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
+        // Asked first, before the kprobe object's CO-RE load: on a kernel without kprobes that load is wasted start-up time.
+        if (probe == "auto" && !KernelFeatures.HasKprobes())
+        {
+            Console.Error.WriteLine("kprobe unavailable (this kernel has no kprobe PMU and no kprobe_events); using the syscall tracepoints instead.");
+            return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
+        }
         try
         {
             return new UnlinkTracer(transport, UnlinkProbe.Kprobe, pid, window, output);
