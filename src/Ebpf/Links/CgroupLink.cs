@@ -40,6 +40,8 @@ public sealed class CgroupLink : BpfLink
 
     private protected override SafeFd? LinkFd => _link;
 
+    private protected override ProgAttachment? ProgAttachment => _legacy;
+
     private protected override string TargetDescription => $"cgroup '{CgroupPath}' ({CgroupHooks.SectionOf(AttachType)})";
 
     internal static CgroupLink Attach(BpfProgram program, string cgroup, BpfAttachType? attachType, CgroupAttachMode mode, bool forceLegacy = false)
@@ -129,12 +131,6 @@ public sealed class CgroupLink : BpfLink
             throw AttachErrors.WrongType(program, TargetDescription, $"hook {CgroupHooks.SectionOf(AttachType)} takes {CgroupHooks.ProgramTypeOf(AttachType)} programs.");
         // Multi mode names the program to replace (BPF_F_REPLACE); the single-program modes replace by attaching again.
         _legacy.Replace(program, expectedProgram, ProgramName, TargetDescription, errno => Error("BPF_PROG_ATTACH", errno, program, TargetDescription));
-    }
-
-    private protected override void DetachCore()
-    {
-        if (_legacy is null) base.DetachCore();
-        else _legacy.Remove();
     }
 
     /// <inheritdoc/>

@@ -34,6 +34,8 @@ public sealed class NetNsLink : BpfLink
 
     private protected override SafeFd? LinkFd => _link;
 
+    private protected override ProgAttachment? ProgAttachment => _legacy;
+
     private protected override string TargetDescription => $"network namespace '{NetworkNamespace}' ({Kind(AttachType)})";
 
     internal const string CurrentNamespace = "/proc/self/ns/net";
@@ -108,12 +110,6 @@ public sealed class NetNsLink : BpfLink
         if (_link is null)
             throw new NotSupportedException($"The flow dissector '{ProgramName}' was attached with BPF_PROG_ATTACH; dispose it and attach the new program.");
         base.UpdateCore(program, expectedProgram);
-    }
-
-    private protected override void DetachCore()
-    {
-        if (_legacy is null) base.DetachCore();
-        else _legacy.Remove();
     }
 
     /// <inheritdoc/>

@@ -33,6 +33,8 @@ public sealed class SockMapLink : BpfLink
 
     private protected override SafeFd? LinkFd => _link;
 
+    private protected override ProgAttachment? ProgAttachment => _legacy;
+
     private protected override string TargetDescription => $"map '{MapName}' ({AttachType})";
 
     internal static SockMapLink Attach(BpfProgram program, BpfMap map, BpfAttachType? attachType, bool forceLegacy = false)
@@ -88,12 +90,6 @@ public sealed class SockMapLink : BpfLink
         }
         // BPF_PROG_ATTACH on a map's hook replaces the program there.
         _legacy!.Replace(program, expectedProgram, ProgramName, TargetDescription, errno => Error("BPF_PROG_ATTACH", errno, program, TargetDescription));
-    }
-
-    private protected override void DetachCore()
-    {
-        if (_legacy is null) base.DetachCore();
-        else _legacy.Remove();
     }
 
     /// <inheritdoc/>
