@@ -36,6 +36,10 @@ public abstract class BpfLink : IDisposable
 
     internal SafeFd? KernelLinkFd => LinkFd;
 
+    /// <summary>The BPF_PROG_ATTACH attachment of a link that fell back to it because the kernel has no BPF link for
+    /// the hook (cgroup, sockmap, flow dissector links on older kernels); null otherwise.</summary>
+    private protected virtual ProgAttachment? ProgAttachment => null;
+
     /// <summary>How error messages name the hook (<c>interface 'eth0'</c>, <c>cgroup '/sys/fs/cgroup/app'</c>).</summary>
     private protected virtual string TargetDescription => ToString() ?? GetType().Name;
 
@@ -155,6 +159,11 @@ public abstract class BpfLink : IDisposable
     /// <summary>The kernel half of <see cref="Detach"/>: BPF_LINK_DETACH. Attachments that are not BPF links override it.</summary>
     private protected virtual void DetachCore()
     {
+        if (ProgAttachment is { } legacy)
+        {
+            legacy.Remove();
+            return;
+        }
         var fd = RequireLinkFd("detached while open");
         long r = BpfAttach.LinkDetach(fd);
         if (r >= 0) return;

@@ -14,19 +14,16 @@ namespace Ebpf.Links;
 public sealed class CgroupLink : BpfLink
 {
     private readonly SafeFd? _link;
-    private readonly SafeFd? _cgroup;
-    private SafeFd? _program;
-    private bool _removed;
+    private readonly ProgAttachment? _legacy;
 
-    private CgroupLink(string programName, string cgroupPath, BpfAttachType attachType, CgroupAttachMode? mode, SafeFd? link, SafeFd? cgroup, SafeFd? program)
+    private CgroupLink(string programName, string cgroupPath, BpfAttachType attachType, CgroupAttachMode? mode, SafeFd? link, ProgAttachment? legacy)
         : base(programName)
     {
         CgroupPath = cgroupPath;
         AttachType = attachType;
         LegacyMode = mode;
         _link = link;
-        _cgroup = cgroup;
-        _program = program;
+        _legacy = legacy;
     }
 
     /// <summary>The cgroup's directory.</summary>
@@ -39,9 +36,11 @@ public sealed class CgroupLink : BpfLink
     public CgroupAttachMode? LegacyMode { get; }
 
     /// <inheritdoc/>
-    public override bool IsDisposed => (_link ?? _cgroup)!.IsClosed;
+    public override bool IsDisposed => _link?.IsClosed ?? _legacy!.IsClosed;
 
     private protected override SafeFd? LinkFd => _link;
+
+    private protected override ProgAttachment? ProgAttachment => _legacy;
 
     private protected override string TargetDescription => $"cgroup '{CgroupPath}' ({CgroupHooks.SectionOf(AttachType)})";
 
@@ -103,25 +102,11 @@ public sealed class CgroupLink : BpfLink
         {
             var attr = new LinkCreateAttr { ProgFd = (uint)program.Fd, TargetFd = (uint)cgroup.Fd, AttachType = (uint)attach };
             long r = Bpf.TryLinkCreate(ref attr);
-            if (r >= 0) return new CgroupLink(program.Name, path, attach, null, SafeFd.FromSyscall((int)r), null, null);
+            if (r >= 0) return new CgroupLink(program.Name, path, attach, null, SafeFd.FromSyscall((int)r), null);
             if (!AttachErrors.KernelPredates((int)-r, 5, 7)) throw Error("BPF_LINK_CREATE", (int)-r, program, target);
         }
-        var legacy = new ProgAttachAttr { TargetFd = (uint)cgroup.Fd, AttachBpfFd = (uint)program.Fd, AttachType = (uint)attach, AttachFlags = (uint)mode };
-        long rc = BpfAttach.ProgAttach(ref legacy);
-        if (rc < 0) throw Error("BPF_PROG_ATTACH", (int)-rc, program, target);
-        SafeFd? keptCgroup = null;
-        try
-        {
-            keptCgroup = cgroup.Duplicate();
-            return new CgroupLink(program.Name, path, attach, mode, null, keptCgroup, program.Handle.Duplicate());
-        }
-        catch
-        {
-            // Undo the attachment: nothing may stay behind a failed attach.
-            _ = BpfAttach.ProgDetach(ref legacy);
-            keptCgroup?.Dispose();
-            throw;
-        }
+        var legacy = ProgAttachment.Attach(program, cgroup, attach, (uint)mode, errno => Error("BPF_PROG_ATTACH", errno, program, target));
+        return new CgroupLink(program.Name, path, attach, mode, null, legacy);
     }
 
     private static BpfException Error(string operation, int errno, BpfProgram program, string target) =>
@@ -141,45 +126,11 @@ public sealed class CgroupLink : BpfLink
             base.UpdateCore(program, expectedProgram);
             return;
         }
-        if (_removed) throw new InvalidOperationException($"Program '{ProgramName}' was detached from {TargetDescription}.");
+        _legacy!.RequireAttached(ProgramName, TargetDescription);
         if (CgroupHooks.ProgramTypeOf(AttachType) != program.Type)
             throw AttachErrors.WrongType(program, TargetDescription, $"hook {CgroupHooks.SectionOf(AttachType)} takes {CgroupHooks.ProgramTypeOf(AttachType)} programs.");
-        if (expectedProgram is not null && expectedProgram.Id != ProgramIdOf(_program!))
-            throw new BpfAttachException("BPF_PROG_ATTACH", 0, program.Name, TargetDescription,
-                $"Cannot replace program '{ProgramName}' on {TargetDescription}: '{expectedProgram.Name}' is not the program this link attached.");
         // Multi mode names the program to replace (BPF_F_REPLACE); the single-program modes replace by attaching again.
-        var attr = new ProgAttachAttr { TargetFd = (uint)_cgroup!.Fd, AttachBpfFd = (uint)program.Fd, AttachType = (uint)AttachType, AttachFlags = (uint)LegacyMode!.Value };
-        if (LegacyMode == CgroupAttachMode.Multi)
-        {
-            attr.AttachFlags |= BpfAttach.BPF_F_REPLACE;
-            attr.ReplaceBpfFd = (uint)_program!.Fd;
-        }
-        long r = BpfAttach.ProgAttach(ref attr);
-        if (r < 0) throw Error("BPF_PROG_ATTACH", (int)-r, program, TargetDescription);
-        var old = _program;
-        _program = program.Handle.Duplicate();
-        old?.Dispose();
-    }
-
-    private static uint ProgramIdOf(SafeFd program) => Bpf.GetInfo<BpfProgInfo>(program, "the attached program").Id;
-
-    private protected override void DetachCore()
-    {
-        if (_link is not null)
-        {
-            base.DetachCore();
-            return;
-        }
-        Remove();
-    }
-
-    private void Remove()
-    {
-        if (_removed || _cgroup is null || _program is null) return;
-        _removed = true;
-        // Naming the program detaches exactly it, whatever else runs on the hook (ENOENT: someone removed it already).
-        var attr = new ProgAttachAttr { TargetFd = (uint)_cgroup.Fd, AttachBpfFd = (uint)_program.Fd, AttachType = (uint)AttachType };
-        _ = BpfAttach.ProgDetach(ref attr);
+        _legacy.Replace(program, expectedProgram, ProgramName, TargetDescription, errno => Error("BPF_PROG_ATTACH", errno, program, TargetDescription));
     }
 
     /// <inheritdoc/>
@@ -187,18 +138,7 @@ public sealed class CgroupLink : BpfLink
     {
         if (!disposing) return;
         _link?.Dispose();
-        if (_cgroup is not null && !_cgroup.IsClosed)
-        {
-            try
-            {
-                Remove();
-            }
-            finally
-            {
-                _program?.Dispose();
-                _cgroup.Dispose();
-            }
-        }
+        _legacy?.Dispose();
     }
 
     /// <inheritdoc/>

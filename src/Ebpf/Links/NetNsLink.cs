@@ -13,17 +13,14 @@ namespace Ebpf.Links;
 public sealed class NetNsLink : BpfLink
 {
     private readonly SafeFd? _link;
-    private readonly SafeFd? _netns;
-    private readonly SafeFd? _program;
-    private bool _removed;
+    private readonly ProgAttachment? _legacy;
 
-    private NetNsLink(string programName, string netns, BpfAttachType attachType, SafeFd? link, SafeFd? netnsFd, SafeFd? program) : base(programName)
+    private NetNsLink(string programName, string netns, BpfAttachType attachType, SafeFd? link, ProgAttachment? legacy) : base(programName)
     {
         NetworkNamespace = netns;
         AttachType = attachType;
         _link = link;
-        _netns = netnsFd;
-        _program = program;
+        _legacy = legacy;
     }
 
     /// <summary>The namespace, as named when attaching (a path, or <c>fd N</c>).</summary>
@@ -33,9 +30,11 @@ public sealed class NetNsLink : BpfLink
     public BpfAttachType AttachType { get; }
 
     /// <inheritdoc/>
-    public override bool IsDisposed => (_link ?? _netns)!.IsClosed;
+    public override bool IsDisposed => _link?.IsClosed ?? _legacy!.IsClosed;
 
     private protected override SafeFd? LinkFd => _link;
+
+    private protected override ProgAttachment? ProgAttachment => _legacy;
 
     private protected override string TargetDescription => $"network namespace '{NetworkNamespace}' ({Kind(AttachType)})";
 
@@ -87,7 +86,7 @@ public sealed class NetNsLink : BpfLink
         {
             var attr = new LinkCreateAttr { ProgFd = (uint)program.Fd, TargetFd = (uint)netns.Fd, AttachType = (uint)attach };
             long r = Bpf.TryLinkCreate(ref attr);
-            if (r >= 0) return new NetNsLink(program.Name, name, attach, SafeFd.FromSyscall((int)r), null, null);
+            if (r >= 0) return new NetNsLink(program.Name, name, attach, SafeFd.FromSyscall((int)r), null);
             int errno = (int)-r;
             if (attach != BpfAttachType.FlowDissector || !AttachErrors.KernelPredates(errno, 5, 8))
                 throw AttachErrors.Kernel("BPF_LINK_CREATE", errno, program, Kind(attach), target, errno switch
@@ -100,12 +99,10 @@ public sealed class NetNsLink : BpfLink
         if (attach != BpfAttachType.FlowDissector)
             throw AttachErrors.Kernel("BPF_LINK_CREATE", Errno.EINVAL, program, Kind(attach), target, "sk_lookup programs attach only as links (Linux 5.9+).");
         // BPF_PROG_ATTACH attaches a flow dissector to the caller's namespace: enter the target one to do it.
-        var legacy = new ProgAttachAttr { AttachBpfFd = (uint)program.Fd, AttachType = (uint)attach };
-        long rc = NetNs.RunIn(netns, () => BpfAttach.ProgAttach(ref legacy), $"flow_dissector program '{program.Name}'");
-        if (rc < 0)
-            throw AttachErrors.Kernel("BPF_PROG_ATTACH", (int)-rc, program, Kind(attach), target,
-                rc == -Errno.EEXIST ? "The namespace has a flow dissector already." : null);
-        return new NetNsLink(program.Name, name, attach, null, netns.Duplicate(), program.Handle.Duplicate());
+        var legacy = ProgAttachment.AttachInNamespace(program, netns, attach, $"flow_dissector program '{program.Name}'",
+            errno => AttachErrors.Kernel("BPF_PROG_ATTACH", errno, program, Kind(attach), target,
+                errno == Errno.EEXIST ? "The namespace has a flow dissector already." : null));
+        return new NetNsLink(program.Name, name, attach, null, legacy);
     }
 
     private protected override void UpdateCore(BpfProgram program, BpfProgram? expectedProgram)
@@ -115,42 +112,12 @@ public sealed class NetNsLink : BpfLink
         base.UpdateCore(program, expectedProgram);
     }
 
-    private protected override void DetachCore()
-    {
-        if (_link is not null)
-        {
-            base.DetachCore();
-            return;
-        }
-        Remove();
-    }
-
-    private void Remove()
-    {
-        if (_removed || _netns is null || _program is null) return;
-        _removed = true;
-        // Naming the program detaches exactly it (ENOENT when another replaced it).
-        var attr = new ProgAttachAttr { AttachBpfFd = (uint)_program.Fd, AttachType = (uint)AttachType };
-        _ = NetNs.RunIn(_netns, () => BpfAttach.ProgDetach(ref attr), $"flow_dissector program '{ProgramName}'");
-    }
-
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (!disposing) return;
         _link?.Dispose();
-        if (_netns is not null && !_netns.IsClosed)
-        {
-            try
-            {
-                Remove();
-            }
-            finally
-            {
-                _program?.Dispose();
-                _netns.Dispose();
-            }
-        }
+        _legacy?.Dispose();
     }
 
     /// <inheritdoc/>

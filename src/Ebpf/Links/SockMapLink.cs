@@ -11,17 +11,14 @@ namespace Ebpf.Links;
 public sealed class SockMapLink : BpfLink
 {
     private readonly SafeFd? _link;
-    private readonly SafeFd? _map;
-    private SafeFd? _program;
-    private bool _removed;
+    private readonly ProgAttachment? _legacy;
 
-    private SockMapLink(string programName, string mapName, BpfAttachType attachType, SafeFd? link, SafeFd? map, SafeFd? program) : base(programName)
+    private SockMapLink(string programName, string mapName, BpfAttachType attachType, SafeFd? link, ProgAttachment? legacy) : base(programName)
     {
         MapName = mapName;
         AttachType = attachType;
         _link = link;
-        _map = map;
-        _program = program;
+        _legacy = legacy;
     }
 
     /// <summary>The map's name.</summary>
@@ -32,9 +29,11 @@ public sealed class SockMapLink : BpfLink
     public BpfAttachType AttachType { get; }
 
     /// <inheritdoc/>
-    public override bool IsDisposed => (_link ?? _map)!.IsClosed;
+    public override bool IsDisposed => _link?.IsClosed ?? _legacy!.IsClosed;
 
     private protected override SafeFd? LinkFd => _link;
+
+    private protected override ProgAttachment? ProgAttachment => _legacy;
 
     private protected override string TargetDescription => $"map '{MapName}' ({AttachType})";
 
@@ -59,13 +58,11 @@ public sealed class SockMapLink : BpfLink
         {
             var attr = new LinkCreateAttr { ProgFd = (uint)program.Fd, TargetFd = (uint)map.Fd, AttachType = (uint)attach };
             long r = Bpf.TryLinkCreate(ref attr);
-            if (r >= 0) return new SockMapLink(program.Name, map.Name, attach, SafeFd.FromSyscall((int)r), null, null);
+            if (r >= 0) return new SockMapLink(program.Name, map.Name, attach, SafeFd.FromSyscall((int)r), null);
             if (!AttachErrors.KernelPredates((int)-r, 6, 10)) throw Error("BPF_LINK_CREATE", (int)-r, program, target);
         }
-        var legacy = new ProgAttachAttr { TargetFd = (uint)map.Fd, AttachBpfFd = (uint)program.Fd, AttachType = (uint)attach };
-        long rc = BpfAttach.ProgAttach(ref legacy);
-        if (rc < 0) throw Error("BPF_PROG_ATTACH", (int)-rc, program, target);
-        return new SockMapLink(program.Name, map.Name, attach, null, map.Handle.Duplicate(), program.Handle.Duplicate());
+        var legacy = ProgAttachment.Attach(program, map.Handle, attach, 0, errno => Error("BPF_PROG_ATTACH", errno, program, target));
+        return new SockMapLink(program.Name, map.Name, attach, null, legacy);
     }
 
     private static BpfAttachType? Implied(BpfProgram program) => program.Type switch
@@ -91,36 +88,8 @@ public sealed class SockMapLink : BpfLink
             base.UpdateCore(program, expectedProgram);
             return;
         }
-        if (_removed) throw new InvalidOperationException($"Program '{ProgramName}' was detached from {TargetDescription}.");
-        if (expectedProgram is not null && expectedProgram.Id != Bpf.GetInfo<BpfProgInfo>(_program!, "the attached program").Id)
-            throw new BpfAttachException("BPF_PROG_ATTACH", 0, program.Name, TargetDescription,
-                $"Cannot replace program '{ProgramName}' on {TargetDescription}: '{expectedProgram.Name}' is not the program this link attached.");
         // BPF_PROG_ATTACH on a map's hook replaces the program there.
-        var attr = new ProgAttachAttr { TargetFd = (uint)_map!.Fd, AttachBpfFd = (uint)program.Fd, AttachType = (uint)AttachType };
-        long r = BpfAttach.ProgAttach(ref attr);
-        if (r < 0) throw Error("BPF_PROG_ATTACH", (int)-r, program, TargetDescription);
-        var old = _program;
-        _program = program.Handle.Duplicate();
-        old?.Dispose();
-    }
-
-    private protected override void DetachCore()
-    {
-        if (_link is not null)
-        {
-            base.DetachCore();
-            return;
-        }
-        Remove();
-    }
-
-    private void Remove()
-    {
-        if (_removed || _map is null || _program is null) return;
-        _removed = true;
-        // Naming the program detaches exactly it (ENOENT when another replaced it).
-        var attr = new ProgAttachAttr { TargetFd = (uint)_map.Fd, AttachBpfFd = (uint)_program.Fd, AttachType = (uint)AttachType };
-        _ = BpfAttach.ProgDetach(ref attr);
+        _legacy!.Replace(program, expectedProgram, ProgramName, TargetDescription, errno => Error("BPF_PROG_ATTACH", errno, program, TargetDescription));
     }
 
     /// <inheritdoc/>
@@ -128,18 +97,7 @@ public sealed class SockMapLink : BpfLink
     {
         if (!disposing) return;
         _link?.Dispose();
-        if (_map is not null && !_map.IsClosed)
-        {
-            try
-            {
-                Remove();
-            }
-            finally
-            {
-                _program?.Dispose();
-                _map.Dispose();
-            }
-        }
+        _legacy?.Dispose();
     }
 
     /// <inheritdoc/>

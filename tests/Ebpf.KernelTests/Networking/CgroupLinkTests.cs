@@ -140,6 +140,31 @@ public sealed class CgroupLinkTests
     }
 
     [Fact]
+    public void Prog_attach_in_override_mode_updates_by_attaching_again_and_detaches_while_open()
+    {
+        using var cgroup = new TestCgroup();
+        using var obj = NetObjects.Cgroup(4242);
+        var drop = obj.Program("egress_drop_udp");
+        var pass = obj.Program("egress_pass_udp");
+        using (var legacy = CgroupLink.Attach(drop, cgroup.Path, null, CgroupAttachMode.Override, forceLegacy: true))
+        {
+            legacy.Update(pass, expectedProgram: drop);
+            var (ids, flags) = cgroup.Query(BpfAttachType.CgroupInetEgress);
+            Assert.Equal([pass.Id], ids);
+            Assert.Equal(BpfAttach.BPF_F_ALLOW_OVERRIDE, flags);
+            Assert.Equal("egress_pass_udp", legacy.ProgramName);
+
+            // Detach removes the attachment now; the object stays open, and there is nothing left to update.
+            legacy.Detach();
+            Assert.False(legacy.IsDisposed);
+            Assert.Empty(cgroup.Query(BpfAttachType.CgroupInetEgress).Ids);
+            Assert.Throws<InvalidOperationException>(() => legacy.Update(drop));
+            Assert.Empty(cgroup.Query(BpfAttachType.CgroupInetEgress).Ids);
+        }
+        Assert.Empty(cgroup.Query(BpfAttachType.CgroupInetEgress).Ids);
+    }
+
+    [Fact]
     public void An_exclusive_attachment_refuses_others_with_a_typed_error()
     {
         using var cgroup = new TestCgroup();
