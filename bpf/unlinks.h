@@ -1,5 +1,5 @@
-/* Shared by unlinks.bpf.c (ring buffer) and unlinks_perf.bpf.c (perf buffer): the event, the filter and the
- * tracepoint contexts. The two programs differ only in how they hand the event to user space (the lesson's point). */
+/* For unlinks.bpf.c: the event, the filter and the tracepoint contexts. How the event reaches user space (ring buffer
+ * or perf buffer) is ebpf_net/events.bpf.h's business, decided at load time. */
 #ifndef EBPF_NET_UNLINKS_H
 #define EBPF_NET_UNLINKS_H
 
@@ -35,22 +35,6 @@ struct sys_enter_unlink_ctx {
 
 /* 0 = every process; otherwise only this tgid. Set before load (`ebpf unlinks --pid N`). */
 const volatile __u32 target_pid = 0;
-
-/* Events the kernel side could not hand over (ring full / perf output failed), per CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-static __always_inline void count_drop(void)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
-	if (n)
-		*n += 1;
-}
 
 /* True when the current process passes the --pid filter. Checked before reserving: a record reserved and then
  * discarded with BPF_RB_NO_WAKEUP would sit before the next real one, and the kernel's adaptive wake-up (which fires

@@ -34,9 +34,12 @@ check() {  # check ID: the nupkg's nuspec fields and files
 }
 
 check Ebpf.Net
+# The listing into a variable first: `unzip | grep -q` under pipefail fails at random when grep quits early (SIGPIPE).
+library_files=$(unzip -Z1 "$out/Ebpf.Net.$PACKAGE_VERSION.nupkg")
 for tfm in net8.0 net10.0; do
-  unzip -Z1 "$out/Ebpf.Net.$PACKAGE_VERSION.nupkg" | grep -qx "lib/$tfm/Ebpf.dll" || fail "Ebpf.Net: no lib/$tfm/Ebpf.dll"
+  grep -qx "lib/$tfm/Ebpf.dll" <<<"$library_files" || fail "Ebpf.Net: no lib/$tfm/Ebpf.dll"
 done
+grep -qx "content/bpf/include/ebpf_net/events.bpf.h" <<<"$library_files" || fail "Ebpf.Net: no content/bpf/include/ebpf_net/events.bpf.h"
 check Ebpf.Net.Tool
 
 # Install from the local folder only (a nuget.config with that one source), as a user would with --add-source.

@@ -810,3 +810,60 @@ out:
 	}
 	return err;
 }
+
+/* ---- user ring buffer producer ---- */
+
+struct cref_urb {
+	struct user_ring_buffer *rb;
+};
+
+int cref_urb_new(int32_t map_fd, cref_urb **out)
+{
+	cref_urb *p;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->rb = user_ring_buffer__new(map_fd, NULL);
+	if (!p->rb) {
+		int err = -errno;
+
+		free(p);
+		return err ? err : -EINVAL;
+	}
+	*out = p;
+	return 0;
+}
+
+void cref_urb_free(cref_urb *p)
+{
+	if (!p)
+		return;
+	user_ring_buffer__free(p->rb);
+	free(p);
+}
+
+int64_t cref_urb_produce(cref_urb *p, int64_t records, int32_t record_size, int64_t first_seq, int64_t *elapsed_ns)
+{
+	struct timespec start, end;
+	int64_t i;
+
+	if (!p || records < 0 || record_size < 8)
+		return -EINVAL;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (i = 0; i < records; i++) {
+		uint64_t *sample = user_ring_buffer__reserve(p->rb, (uint32_t)record_size);
+
+		if (!sample)
+			break;
+		*sample = (uint64_t)(first_seq + i);
+		user_ring_buffer__submit(p->rb, sample);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	if (elapsed_ns)
+		*elapsed_ns = (end.tv_sec - start.tv_sec) * 1000000000ll + (end.tv_nsec - start.tv_nsec);
+	return i;
+}

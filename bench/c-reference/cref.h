@@ -136,6 +136,18 @@ CREF_API int cref_stream_pinning(cref *h, int32_t producer_cpus);
 /* Pins the calling thread to `cpu`, or lets it run on every CPU when cpu < 0 (the stream consumer's pinning). */
 CREF_API int cref_pin_thread(int32_t cpu);
 
+/* User ring buffer producer (`ebpf bench user-ringbuf`): libbpf's user_ring_buffer on a map the caller created and
+ * loaded (the C# side loads bpf/user_ringbuf_bench.bpf.o and drains with its test-run program; both producers write
+ * the same map, one after the other, never at once). cref_urb_new maps it (user_ring_buffer__new); the fd stays the
+ * caller's. cref_urb_produce writes `records` records of `record_size` bytes (>= 8): user_ring_buffer__reserve, the
+ * record's first u64 = first_seq + i (the minimal touch, the same on the C# side), user_ring_buffer__submit; timed
+ * with CLOCK_MONOTONIC around the loop only. Returns the records written (fewer when a reserve failed: the ring was
+ * full) or a negative errno. */
+typedef struct cref_urb cref_urb;
+CREF_API int cref_urb_new(int32_t map_fd, cref_urb **out);
+CREF_API void cref_urb_free(cref_urb *p);
+CREF_API int64_t cref_urb_produce(cref_urb *p, int64_t records, int32_t record_size, int64_t first_seq, int64_t *elapsed_ns);
+
 /* libbpf as the reference loader (cref_load.c). */
 
 /* An object's per-program outcome as libbpf gives it: first each map is created alone (no program loaded) to learn

@@ -107,7 +107,8 @@ public sealed partial class BpfMap : IDisposable, IMapCommands
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Type is BpfMapType.RingBuf or BpfMapType.UserRingBuf
-            && RingBufferSize.Problem(spec.Name, spec.MaxEntries, Environment.SystemPageSize) is { } problem)
+            && RingBufferSize.Problem(spec.Name, spec.MaxEntries, Environment.SystemPageSize,
+                spec.Type == BpfMapType.UserRingBuf ? "User ring buffer" : "Ring buffer") is { } problem)
             throw new BpfMapException("BPF_MAP_CREATE", 0, spec.Name, problem);
         // max_entries 0 goes to the kernel as libbpf sends it: local-storage maps require it, and for the others the
         // kernel's EINVAL comes back with a hint to set MapSpec.MaxEntries (a perf event array's 0 was sized above).

@@ -1,6 +1,6 @@
-// The library's net8.0 build, used for real: parse the tool's unlinks objects, and as root load them, attach them,
-// delete a file and read its event back, once through the ring buffer (Poll) and once through the perf buffer
-// (ReadAllAsync). Exit 0 when every step passed; 1 with the reason otherwise. With CI=true, not being root fails.
+// The library's net8.0 build, used for real: parse the tool's unlinks object, and as root set it up for each transport
+// (EventChannel.Configure), load it, attach it, delete a file and read its event back, once through the ring buffer
+// (Poll) and once through the perf buffer (ReadAllAsync). Exit 0 when every step passed; 1 with the reason otherwise. With CI=true, not being root fails.
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
@@ -15,7 +15,7 @@ if (framework != ".NETCoreApp,Version=v8.0")
     return Fail($"expected the library's net8.0 build, got {framework}");
 
 string objects = Path.Combine(AppContext.BaseDirectory, "objects");
-foreach (string file in new[] { "unlinks.bpf.o", "unlinks_perf.bpf.o" })
+const string file = "unlinks.bpf.o";
 {
     var spec = BpfObjectSpec.FromFile(Path.Combine(objects, file));
     Console.WriteLine($"{file}: {spec.Maps.Count} maps, {spec.Programs.Count} programs (parsed, no kernel)");
@@ -28,9 +28,10 @@ if (!Environment.IsPrivilegedProcess)
     return 0;
 }
 
-foreach (string file in new[] { "unlinks.bpf.o", "unlinks_perf.bpf.o" })
+foreach (var transport in new[] { EventTransport.RingBuf, EventTransport.PerfBuffer })
 {
     var spec = BpfObjectSpec.FromFile(Path.Combine(objects, file));
+    EventChannel.Configure(spec, "events", transport);
     spec.SetVariable("target_pid", (uint)Environment.ProcessId);
     using var obj = spec.Load();
     using BpfLink unlinkat = obj.Program("unlinkat").Attach();

@@ -25,6 +25,14 @@ public class RingBufferSizeTests
     }
 
     [Fact]
+    public void A_user_ring_buffer_is_named_as_such_when_refused()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => RingBufferSize.Validate("requests", 4096 * 3, 4096, "User ring buffer"));
+        Assert.StartsWith("User ring buffer map 'requests'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("8192 or 16384", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Nearest_sizes_bracket_any_input()
     {
         Gen.ULong[1, 1UL << 33].Sample(size =>

@@ -17,6 +17,7 @@ internal static class BenchCommand
         command.Subcommands.Add(CreateStream());
         command.Subcommands.Add(CreateQuestions());
         command.Subcommands.Add(LatencyCommand.Create());
+        command.Subcommands.Add(UserRingBufCommand.Create());
         command.Subcommands.Add(LoadBenchCommand.Create());
         return command;
     }

@@ -67,6 +67,15 @@ internal static unsafe partial class CRef
     [LibraryImport(Library, EntryPoint = "cref_producers_stop")]
     internal static partial long ProducersStop(nint producers);
 
+    [LibraryImport(Library, EntryPoint = "cref_urb_new")]
+    internal static partial int UserRingNew(int mapFd, out nint producer);
+
+    [LibraryImport(Library, EntryPoint = "cref_urb_free")]
+    internal static partial void UserRingFree(nint producer);
+
+    [LibraryImport(Library, EntryPoint = "cref_urb_produce")]
+    internal static partial long UserRingProduce(nint producer, long records, int recordSize, long firstSeq, out long elapsedNs);
+
     [LibraryImport(Library, EntryPoint = "cref_load_object", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int LoadObject(string objectPath, out long openNs, out long loadNs);
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using UnlinkEvent = Ebpf.Cli.Unlinks.UnlinksPerfBpf.UnlinkEvent;
+using UnlinkEvent = Ebpf.Cli.Unlinks.UnlinksBpf.UnlinkEvent;
 
 namespace Ebpf.Cli.Unlinks;
 
@@ -26,11 +26,11 @@ internal sealed class UnlinkOutput : IDisposable
         if (!_json) _text.WriteLine($"{"TIME",-8} {"PID",-7} {"COMM",-16} FILENAME");
     }
 
-    internal void Event(in UnlinkEvent e)
+    internal void Event(in UnlinkEvent e, bool late = false)
     {
         if (!_json)
         {
-            _text.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Pid,-7} {e.Comm,-16} {e.Filename}");
+            _text.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Pid,-7} {e.Comm,-16} {e.Filename}{(late ? "  (late: out of order)" : "")}");
             return;
         }
         Begin();
@@ -39,6 +39,7 @@ internal sealed class UnlinkOutput : IDisposable
         _writer.WriteNumber("tid", e.Tid);
         _writer.WriteString("comm", e.Comm.ToString());
         _writer.WriteString("filename", e.Filename.ToString());
+        if (late) _writer.WriteBoolean("late", true);
         End();
     }
 
@@ -55,16 +56,18 @@ internal sealed class UnlinkOutput : IDisposable
         End();
     }
 
-    internal void Summary(ulong received, ulong dropped)
+    /// <param name="late">With --order-window: events delivered out of order (later than the window); null without it.</param>
+    internal void Summary(ulong received, ulong dropped, long? late = null)
     {
         if (!_json)
         {
-            _text.WriteLine($"{received} events received, {dropped} dropped");
+            _text.WriteLine($"{received} events received, {dropped} dropped" + (late is { } l ? $", {l} late (out of order)" : ""));
             return;
         }
         Begin();
         _writer.WriteNumber("received", received);
         _writer.WriteNumber("dropped", dropped);
+        if (late is { } n) _writer.WriteNumber("late", n);
         End();
     }
 

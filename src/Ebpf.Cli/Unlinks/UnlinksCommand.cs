@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ebpf.Cli.Lifetime;
 using Ebpf.Events;
+using Ebpf.Features;
 
 namespace Ebpf.Cli.Unlinks;
 
@@ -23,8 +24,12 @@ internal static class UnlinksCommand
             DefaultValueFactory = _ => "auto",
         };
         probe.AcceptOnlyFromAmong("kprobe", "tracepoint", "auto");
+        var orderWindow = new Option<int>("--order-window")
+        {
+            Description = "Print events in timestamp order, holding each this many milliseconds (adds that much latency); later ones are marked late and counted. 0: as they arrive.",
+        };
 
-        var command = new Command("unlinks", "Trace file deletions (unlink, unlinkat): TIME PID COMM FILENAME.") { json, pid, transport, probe };
+        var command = new Command("unlinks", "Trace file deletions (unlink, unlinkat): TIME PID COMM FILENAME.") { json, pid, transport, probe, orderWindow };
         command.SetAction((parse, cancellationToken) =>
         {
             var chosen = parse.GetValue(transport) switch
@@ -33,39 +38,49 @@ internal static class UnlinksCommand
                 "perf" => EventTransport.PerfBuffer,
                 _ => EventReader.PreferredTransport(),
             };
-            return Task.FromResult(Run(chosen, parse.GetValue(probe)!, parse.GetValue(pid), parse.GetValue(json), cancellationToken));
+            int windowMs = parse.GetValue(orderWindow);
+            if (windowMs < 0) throw new ArgumentException("--order-window cannot be negative.");
+            TimeSpan? window = windowMs > 0 ? TimeSpan.FromMilliseconds(windowMs) : null;
+            return Task.FromResult(Run(chosen, parse.GetValue(probe)!, parse.GetValue(pid), window, parse.GetValue(json), cancellationToken));
         });
         return command;
     }
 
-    private static UnlinkTracer Open(EventTransport transport, string probe, uint pid, UnlinkOutput output)
+    private static UnlinkTracer Open(EventTransport transport, string probe, uint pid, TimeSpan? window, UnlinkOutput output)
     {
-        if (probe == "tracepoint") return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, output);
+        if (probe == "tracepoint") return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
+        // Asked first, before the kprobe object's CO-RE load: on a kernel without kprobes that load is wasted start-up time.
+        if (probe == "auto" && !KernelFeatures.HasKprobes())
+        {
+            Console.Error.WriteLine("kprobe unavailable (this kernel has no kprobe PMU and no kprobe_events); using the syscall tracepoints instead.");
+            return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
+        }
         try
         {
-            return new UnlinkTracer(transport, UnlinkProbe.Kprobe, pid, output);
+            return new UnlinkTracer(transport, UnlinkProbe.Kprobe, pid, window, output);
         }
         catch (BpfFeatureNotSupportedException e) when (probe == "auto")
         {
             Console.Error.WriteLine($"kprobe unavailable ({e.Message.Split(". ")[0]}); using the syscall tracepoints instead.");
-            return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, output);
+            return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
         }
     }
 
-    private static int Run(EventTransport transport, string probe, uint pid, bool json, CancellationToken invocationToken)
+    private static int Run(EventTransport transport, string probe, uint pid, TimeSpan? window, bool json, CancellationToken invocationToken)
     {
         // The invocation token is cancelled by the first SIGINT or SIGTERM (Lifetime/StopSignals); a closed stdout stops
         // the tracer the same way, as it would stop any Unix filter.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
         using var output = new UnlinkOutput(new StandardOutput(stop.Cancel), json);
-        using var tracer = Open(transport, probe, pid, output);
+        using var tracer = Open(transport, probe, pid, window, output);
         Console.Error.WriteLine($"Tracing file deletions with the {(tracer.Probe == UnlinkProbe.Kprobe ? "do_unlinkat kprobe" : "unlink/unlinkat tracepoints")} " +
                                 $"over the {(transport == EventTransport.RingBuf ? "ring buffer" : "perf buffer")}" +
-                                (pid != 0 ? $" for pid {pid}" : "") + ". Ctrl-C to stop.");
+                                (pid != 0 ? $" for pid {pid}" : "") +
+                                (window is { } w ? $", in timestamp order within {w.TotalMilliseconds} ms" : "") + ". Ctrl-C to stop.");
         output.Header();
         output.Flush();
         tracer.Run(stop.Token);
-        output.Summary(tracer.Received, tracer.Dropped);
+        output.Summary(tracer.Received, tracer.Dropped, window is null ? null : tracer.Late);
         output.Flush();
         return 0;
     }

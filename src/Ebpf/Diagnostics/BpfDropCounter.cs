@@ -64,6 +64,9 @@ public sealed class BpfDropCounter
         return new BpfDropCounter($"variable '{name}' of {obj.Name}", () => obj.ReadVariable<ulong>(name));
     }
 
+    /// <summary>A counter read by <paramref name="read"/> (the event channel's per-CPU struct of causes, summed).</summary>
+    internal static BpfDropCounter FromFunction(string description, Func<ulong> read) => new(description, read);
+
     /// <summary>The counter's value now.</summary>
     /// <exception cref="ObjectDisposedException">The map or object was disposed.</exception>
     public ulong Read() => _read();

@@ -48,9 +48,15 @@ public sealed partial class EventReader : IAsyncDisposable
         _ring?.ReadAllAsync(decode, options, cancellationToken) ?? _perf!.ReadAllAsync(decode, options, cancellationToken);
 
     /// <summary>Waits for records without blocking the caller and hands them to the handler; see
-    /// <see cref="RingBuf.RingBuffer.PollAsync"/> and <see cref="Perf.PerfBuffer.PollAsync"/>. Cancellation wakes the wait at once.</summary>
-    public Task<int> PollAsync(CancellationToken cancellationToken = default) =>
-        RequireHandler()._ring?.PollAsync(cancellationToken) ?? _perf!.PollAsync(cancellationToken);
+    /// <see cref="RingBuf.RingBuffer.PollAsync"/> and <see cref="Perf.PerfBuffer.PollAsync"/>. Cancellation wakes the wait at once.
+    /// With <see cref="EventReaderOptions.OrderWindow"/> the wait runs <see cref="Poll(CancellationToken)"/> on a pool thread
+    /// (it must also wake when a held record falls due).</summary>
+    public Task<int> PollAsync(CancellationToken cancellationToken = default)
+    {
+        RequireHandler();
+        if (_merger is not null) return Task.Run(() => Poll(cancellationToken), cancellationToken);
+        return _ring?.PollAsync(cancellationToken) ?? _perf!.PollAsync(cancellationToken);
+    }
 
     /// <summary>Disposes, and completes once a running <see cref="PollAsync"/> has returned.</summary>
     public async ValueTask DisposeAsync()

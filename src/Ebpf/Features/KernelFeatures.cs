@@ -69,6 +69,17 @@ public static class KernelFeatures
                 $"{Linking.BtfAttachTarget.KindName(attachType)}/{AttachTypeProbe.ProbeTarget(attachType).Target} could not be loaded and attached.");
     }
 
+    private static readonly Lazy<bool> Kprobes = new(() => Links.ProbeLink.CanCreate("kprobe"));
+    private static readonly Lazy<bool> Uprobes = new(() => Links.ProbeLink.CanCreate("uprobe"));
+
+    /// <summary>True when kprobes can be created (a kprobe PMU, or <c>kprobe_events</c> in tracefs): false on kernels built
+    /// without <c>CONFIG_KPROBES</c>, where kprobe programs load but cannot attach. Reads sysfs (and mounts tracefs when it
+    /// must, as attaching would); loads nothing, so it is the cheap question to ask before loading a kprobe object.</summary>
+    public static bool HasKprobes() => Kprobes.Value;
+
+    /// <summary>True when uprobes can be created (a uprobe PMU, or <c>uprobe_events</c> in tracefs); see <see cref="HasKprobes"/>.</summary>
+    public static bool HasUprobes() => Uprobes.Value;
+
     private static bool ProbeProgram(BpfProgramType type)
     {
         long r = TryLoad(type, new Assembler().Mov(Register.R0, 0).Exit().Build());

@@ -144,6 +144,10 @@ public sealed class ProbeLink : BpfLink
         throw new BpfException($"uprobe target '{binaryPath}' was not found in the library directories or PATH; pass an absolute path.");
     }
 
+    /// <summary>True when kprobes (<paramref name="kind"/> "kprobe") or uprobes ("uprobe") can be created here: the
+    /// kernel's PMU or tracefs' <c>{kind}_events</c>, the two ways <see cref="AttachKprobe"/> and <see cref="AttachUprobe"/> try.</summary>
+    internal static bool CanCreate(string kind) => ProbePmu.TryFind(kind) is not null || TracefsEventsFile($"{kind}_events") is not null;
+
     private static string? TracefsEventsFile(string file)
     {
         string? root = Tracefs.TryFindRoot();

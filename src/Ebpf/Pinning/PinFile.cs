@@ -47,9 +47,12 @@ internal static class PinFile
     internal static void CheckKind(SafeFd fd, ObjectKind expected, string path, string subject)
     {
         var kind = KindOf(fd);
-        if (kind != expected)
-            throw new BpfException("BPF_OBJ_GET", 0,
-                $"Opening {subject} pinned at '{path}': it holds a pinned {Describe(kind)}, not a {Describe(expected)}. Remove that pin (rm {path}) or use another path.");
+        if (kind == expected) return;
+        string message = $"Opening {subject} pinned at '{path}': it holds a pinned {Describe(kind)}, not a {Describe(expected)}. Remove that pin (rm {path}) or use another path.";
+        // A map expected: the map family's exception, named by the pin, like every other failure to open a map.
+        throw expected == ObjectKind.Map
+            ? new BpfMapException("BPF_OBJ_GET", 0, Path.GetFileName(path), message)
+            : new BpfException("BPF_OBJ_GET", 0, message);
     }
 
     internal static ObjectKind KindOf(SafeFd fd)

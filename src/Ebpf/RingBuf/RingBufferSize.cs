@@ -20,18 +20,21 @@ public static class RingBufferSize
     }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the map and the nearest valid sizes.</summary>
-    public static void Validate(string mapName, ulong bytes, int pageSize)
+    public static void Validate(string mapName, ulong bytes, int pageSize) => Validate(mapName, bytes, pageSize, "Ring buffer");
+
+    /// <summary>As <see cref="Validate(string, ulong, int)"/>, naming the map as <paramref name="kind"/> ("User ring buffer").</summary>
+    internal static void Validate(string mapName, ulong bytes, int pageSize, string kind)
     {
-        if (Problem(mapName, bytes, pageSize) is { } problem) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, problem);
+        if (Problem(mapName, bytes, pageSize, kind) is { } problem) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, problem);
     }
 
     /// <summary>Why <paramref name="bytes"/> is not a valid size, naming the map and the nearest valid sizes; null when it is valid.</summary>
-    internal static string? Problem(string mapName, ulong bytes, int pageSize)
+    internal static string? Problem(string mapName, ulong bytes, int pageSize, string kind = "Ring buffer")
     {
         if (IsValid(bytes, pageSize)) return null;
         var (below, above) = Nearest(bytes, pageSize);
         string nearest = below == above ? $"{below}" : $"{below} or {above}";
-        return $"Ring buffer map '{mapName}': max_entries {bytes} is not a valid size. It must be a power of two and a multiple " +
+        return $"{kind} map '{mapName}': max_entries {bytes} is not a valid size. It must be a power of two and a multiple " +
             $"of the page size ({pageSize} bytes), at most 2 GiB. Nearest valid sizes: {nearest}. Set MapSpec.MaxEntries.";
     }
 }

@@ -89,7 +89,7 @@ public sealed class RingBufferAsyncTests
         KernelGuard.RequireRoot();
         using var p = new RingProducer();
         await using var reader = EventReader.Open(p.Rb, new EventReaderOptions { WaitMode = RingBufferWaitMode.DataAvailable });
-        Assert.Throws<InvalidOperationException>(() => reader.Poll(TimeSpan.Zero)); // nobody to hand records to
+        Assert.Throws<InvalidOperationException>(() => reader.Poll(TimeSpan.Zero, TestContext.Current.CancellationToken)); // nobody to hand records to
         Assert.Throws<InvalidOperationException>(() => reader.Consume());
 
         p.Produce(20, 40);

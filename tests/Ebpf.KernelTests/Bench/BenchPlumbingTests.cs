@@ -126,6 +126,32 @@ public sealed class BenchPlumbingTests
     /// missing, the test builds it with that script (clang, libbpf-dev and pkg-config are installed wherever these
     /// tests run) and fails with the script's output if that does not work.
     /// </summary>
+    [Fact]
+    public void A_tiny_user_ringbuf_run_has_both_producers_checksummed_by_the_kernel()
+    {
+        KernelGuard.RequireRoot();
+        if (!Ebpf.Features.KernelFeatures.HasMapType(BpfMapType.UserRingBuf))
+            KernelGuard.Unavailable("this kernel has no BPF_MAP_TYPE_USER_RINGBUF (Linux 6.1+)");
+        // 20000 records of 64 bytes in a 1 MiB ring: two chunks per round, so a round drains between fills.
+        using var tool = new ToolProcess("bench", "user-ringbuf", "--json", "--records", "20000", "--rounds", "2", "--cref", CReferencePath());
+        tool.WaitUntil(() => tool.HasExited, TimeSpan.FromSeconds(120), "the bench to finish");
+        Assert.True(tool.ExitCode == 0, $"exit {tool.ExitCode}\n{tool.Stderr}");
+        using var doc = JsonDocument.Parse(string.Join('\n', tool.StdoutLines));
+        var root = doc.RootElement;
+        Assert.Equal(20000, root.GetProperty("records").GetInt64());
+        foreach (string side in new[] { "csharp", "c" })
+        {
+            var p = root.GetProperty(side);
+            Assert.True(p.GetProperty("checksum_ok").GetBoolean(), p.ToString());
+            Assert.True(p.GetProperty("records_per_s").GetDouble() > 0, p.ToString());
+        }
+        Assert.Equal(0, root.GetProperty("csharp").GetProperty("allocated_bytes").GetInt64());
+        // The ratio is the median (of two rounds: the mean) of the per-round ratios, whatever their values.
+        var perRound = root.GetProperty("ratio_per_round").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        Assert.Equal(2, perRound.Length);
+        Assert.Equal(perRound.Average(), root.GetProperty("ratio").GetDouble(), 0.002);
+    }
+
     private static string CReferencePath()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

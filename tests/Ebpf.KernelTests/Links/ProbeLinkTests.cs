@@ -1,3 +1,4 @@
+using Ebpf.Features;
 using Ebpf.KernelTests.Infrastructure;
 using Ebpf.Links;
 
@@ -137,6 +138,24 @@ public sealed class ProbeLinkTests
         string file = Path.GetTempFileName();
         File.Delete(file);
         Assert.True(obj.ReadVariable<ulong>("kprobe_hits") >= 2);
+    }
+
+    [Fact]
+    public void The_kprobe_and_uprobe_feature_answers_agree_with_attaching()
+    {
+        KernelGuard.RequireRoot();
+        using var obj = BpfObject.Load(TestObjects.Path("loader_probes.bpf.o"));
+        // The cheap question (sysfs and tracefs, nothing loaded) must give the answer the attach itself gives.
+        if (KernelFeatures.HasKprobes())
+        {
+            using var link = obj.Program("on_unlinkat").Attach();
+        }
+        else
+        {
+            Assert.Throws<BpfFeatureNotSupportedException>(() => obj.Program("on_unlinkat").Attach());
+        }
+        Assert.True(KernelFeatures.HasUprobes()); // the brief's machine has uprobes; the uprobe tests above attach them
+        using var uprobe = obj.Program("count_calls").AttachUprobe(Target(), ProbeTargetBinary.Function);
     }
 
     [Fact]

@@ -15,9 +15,10 @@ public sealed class DifferentialLibbpfTests
 {
     public static TheoryData<string> Objects() =>
     [
-        "unlinks.bpf.o", "unlinks_perf.bpf.o", "lesson_unlinks.bpf.o", "lesson_unlinks_perf.bpf.o", "bench.bpf.o",
+        "unlinks.bpf.o", "lesson_unlinks.bpf.o", "lesson_unlinks_perf.bpf.o", "bench.bpf.o",
         "loader_basic.bpf.o", "loader_calls.bpf.o", "loader_maps.bpf.o", "loader_core.bpf.o", "loader_core_kernel.bpf.o", "loader_probes.bpf.o",
         "ringbuf_test.bpf.o", "perf_test.bpf.o", "loader_externs.bpf.o", "loader_btf_attach.bpf.o", "gen_types.bpf.o",
+        "events_channel_test.bpf.o", "user_ringbuf_test.bpf.o", "user_ringbuf_bench.bpf.o",
     ];
 
     [Theory]

@@ -38,15 +38,15 @@ internal sealed unsafe class Epoll : IDisposable
     internal int Fd => _epoll.Fd;
 
     /// <summary>
-    /// Registers <paramref name="fd"/> for input. Level-triggered by default: the fd is reported as long as it is
-    /// readable. <paramref name="edgeTriggered"/>: reported once per wake-up of the fd's wait queue (and once at
-    /// registration if it is readable then).
+    /// Registers <paramref name="fd"/> for input (or, with <paramref name="writable"/>, for output). Level-triggered by
+    /// default: the fd is reported as long as it is readable (writable). <paramref name="edgeTriggered"/>: reported once
+    /// per wake-up of the fd's wait queue (and once at registration if it is ready then).
     /// </summary>
-    internal void Add(SafeFd fd, ulong token, bool edgeTriggered = false)
+    internal void Add(SafeFd fd, ulong token, bool edgeTriggered = false, bool writable = false)
     {
         // SAFETY: a 16-byte stack buffer holds either layout; the kernel copies it before epoll_ctl returns.
         byte* ev = stackalloc byte[16];
-        *(uint*)ev = Libc.EPOLLIN | (edgeTriggered ? Libc.EPOLLET : 0);
+        *(uint*)ev = (writable ? Libc.EPOLLOUT : Libc.EPOLLIN) | (edgeTriggered ? Libc.EPOLLET : 0);
         *(ulong*)(ev + (PackedAbi ? 4 : 8)) = token;
         if (Libc.EpollCtl(_epoll.Fd, Libc.EPOLL_CTL_ADD, fd.Fd, ev) < 0)
             throw Errno.ToException("epoll_ctl(EPOLL_CTL_ADD)", Marshal.GetLastPInvokeError(), $"fd {fd.Fd}");

@@ -70,7 +70,7 @@ internal static unsafe partial class Libc
     internal const int O_CLOEXEC = 0x80000;
     internal const int EPOLL_CLOEXEC = O_CLOEXEC, EFD_CLOEXEC = O_CLOEXEC, EFD_NONBLOCK = 0x800;
     internal const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
-    internal const uint EPOLLIN = 0x001, EPOLLERR = 0x008, EPOLLHUP = 0x010, EPOLLET = 1u << 31;
+    internal const uint EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010, EPOLLET = 1u << 31;
     internal const int F_GETFD = 1, F_DUPFD_CLOEXEC = 1030, FD_CLOEXEC = 1;
     internal const int CLOCK_MONOTONIC = 1;
     internal static readonly nint MapFailed = -1;
