@@ -15,7 +15,7 @@ namespace Ebpf.KernelTests.Cli;
 [Trait("Category", "Kernel")]
 public sealed class AttachCommandTests
 {
-    private const uint XdpDropped = 0, CgroupDropped = 1;
+    private const uint XdpDropped = 0, CgroupDropped = 1, TracepointHits = 2;
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(90);
 
     private static string Object => TestObjects.Path("cli_attach.bpf.o");
@@ -57,6 +57,39 @@ public sealed class AttachCommandTests
         Assert.False(XdpShown(pair.Receiver, pair.ReceiverInterface));
         Assert.Equal(10, udp.SendAndCount(10));
         Assert.Equal(10ul, Counter(Path.Join(dir, "drops"), XdpDropped));
+    }
+
+    [Fact]
+    public void Several_programs_attach_at_once_a_tracing_one_where_its_section_says()
+    {
+        using var pair = new VethPair();
+        using var udp = new UdpProbe(pair.Receiver, VethPair.ReceiverAddress, pair.Sender);
+        using var bpffs = new PrivateBpfFs("ebpf-attach-");
+        string dir = bpffs.Pin("two");
+        using (var tool = ToolProcess.InNetNamespace(pair.Receiver.Path, "attach", Object, "--program", "xdp_drop_udp", "--program", "tp_getppid",
+                   "--iface", pair.ReceiverInterface, "--pin", dir))
+        {
+            Assert.True(tool.WaitForExit(Slow, "attach two programs --pin") == 0, tool.Stderr);
+            var attached = tool.StdoutLines.Where(l => l.StartsWith("attached ", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, attached.Count);
+            Assert.Contains(attached, l => l.Contains("xdp_drop_udp", StringComparison.Ordinal) && l.Contains(pair.ReceiverInterface, StringComparison.Ordinal));
+            Assert.Contains(attached, l => l.Contains("tp_getppid", StringComparison.Ordinal) && l.Contains("tracepoint/syscalls/sys_enter_getppid", StringComparison.Ordinal));
+        }
+        Assert.Equal(["drops", "flows", "per_cpu_flows", "tp_getppid", "xdp_drop_udp"], PrivateBpfFs.UserEntries(dir));
+        string drops = Path.Join(dir, "drops");
+
+        ulong before = Counter(drops, TracepointHits);
+        Command.Run("bash", "-c", "echo $PPID"); // bash asks getppid() for $PPID
+        ulong after = Counter(drops, TracepointHits);
+        Assert.True(after > before, $"getppid not seen: {before} -> {after}");
+        Assert.Equal(0, udp.SendAndCount(4));
+
+        File.Delete(Path.Join(dir, "tp_getppid"));
+        Command.Run("bash", "-c", "echo $PPID");
+        Assert.Equal(after, Counter(drops, TracepointHits));
+        Assert.Equal(0, udp.SendAndCount(4)); // the other program is still attached through its own pin
+        File.Delete(Path.Join(dir, "xdp_drop_udp"));
+        Assert.Equal(4, udp.SendAndCount(4));
     }
 
     [Theory]
