@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Ebpf.Internal.Unix;
 using Ebpf.KernelTests.Infrastructure;
 using Ebpf.KernelTests.Networking;
+using Ebpf.Links;
 
 namespace Ebpf.KernelTests.Cli;
 
@@ -53,7 +54,7 @@ public sealed class AttachCommandTests
         Assert.Equal(0, udp.SendAndCount(10));
         Assert.Equal(10ul, Counter(Path.Join(dir, "drops"), XdpDropped));
 
-        File.Delete(Path.Join(dir, "xdp_drop_udp"));
+        RemovePinAndAwaitDetach(Path.Join(dir, "xdp_drop_udp"));
         Assert.False(XdpShown(pair.Receiver, pair.ReceiverInterface));
         Assert.Equal(10, udp.SendAndCount(10));
         Assert.Equal(10ul, Counter(Path.Join(dir, "drops"), XdpDropped));
@@ -84,11 +85,11 @@ public sealed class AttachCommandTests
         Assert.True(after > before, $"getppid not seen: {before} -> {after}");
         Assert.Equal(0, udp.SendAndCount(4));
 
-        File.Delete(Path.Join(dir, "tp_getppid"));
+        RemovePinAndAwaitDetach(Path.Join(dir, "tp_getppid"));
         Command.Run("bash", "-c", "echo $PPID");
         Assert.Equal(after, Counter(drops, TracepointHits));
         Assert.Equal(0, udp.SendAndCount(4)); // the other program is still attached through its own pin
-        File.Delete(Path.Join(dir, "xdp_drop_udp"));
+        RemovePinAndAwaitDetach(Path.Join(dir, "xdp_drop_udp"));
         Assert.Equal(4, udp.SendAndCount(4));
     }
 
@@ -143,7 +144,7 @@ public sealed class AttachCommandTests
             Assert.Equal(0, Drain(receiver));
             Assert.Equal(5ul, Counter(Path.Join(dir, "drops"), CgroupDropped));
 
-            File.Delete(Path.Join(dir, "cg_drop_udp"));
+            RemovePinAndAwaitDetach(Path.Join(dir, "cg_drop_udp"));
             Assert.Empty(cgroup.Query(BpfAttachType.CgroupInetEgress).Ids);
             cgroup.SendUdp(port, 5);
             Assert.Equal(5, Drain(receiver));
@@ -220,6 +221,32 @@ public sealed class AttachCommandTests
         Assert.Contains("taken", line, StringComparison.Ordinal);
         Assert.Equal(["drops"], PrivateBpfFs.UserEntries(dir));
         Assert.False(XdpShown(ns, "lo"));
+    }
+
+    /// <summary>
+    /// Removes a link's pin (as a user would: rm) and waits until the kernel has detached the link. The pin held the last
+    /// reference, and the kernel frees a link that loses it that way from a workqueue (bpf_link_put defers): the detach
+    /// lands a moment after the unlink returns, later still on a loaded machine. The link's id goes first, then the hook
+    /// is released, then the program (which nothing else holds: the tool has exited): its id going is the sign.
+    /// </summary>
+    private static void RemovePinAndAwaitDetach(string linkPin)
+    {
+        uint programId;
+        using (var link = BpfLink.OpenPinned(linkPin)) programId = link.OpenedInfo.ProgramId;
+        File.Delete(linkPin);
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            long fd = Ebpf.Internal.Sys.BpfAttach.GetFdById(Ebpf.Internal.Sys.BpfCommand.ProgGetFdById, programId);
+            if (fd < 0)
+            {
+                Assert.Equal(-Errno.ENOENT, fd);
+                return;
+            }
+            SafeFd.FromSyscall((int)fd).Dispose();
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), $"program {programId} still loaded 10 s after its link's pin {linkPin} was removed");
+            Thread.Sleep(10);
+        }
     }
 
     private static int Drain(Socket socket)
