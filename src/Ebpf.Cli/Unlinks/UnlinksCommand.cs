@@ -52,8 +52,10 @@ internal static class UnlinksCommand
         // Asked first, before the kprobe object's CO-RE load: on a kernel without kprobes that load is wasted start-up time.
         if (probe == "auto" && !KernelFeatures.HasKprobes())
         {
+            // The note after the tracer is up: a failure (no privileges) is then the first and only line on stderr.
+            var tracer = new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
             Console.Error.WriteLine("kprobe unavailable (this kernel has no kprobe PMU and no kprobe_events); using the syscall tracepoints instead.");
-            return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
+            return tracer;
         }
         try
         {

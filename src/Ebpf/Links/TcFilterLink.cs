@@ -66,7 +66,9 @@ public sealed class TcFilterLink : BpfLink
                 ? "tc actions (SEC(\"action\")) need the act_bpf action, which Ebpf.Net does not attach; write the program as a classifier (SEC(\"tc\")): in direct-action mode its return value is the action."
                 : "only tc classifier programs (SEC(\"tc\"), SEC(\"classifier\"), SEC(\"tcx/...\")) attach as tc filters.");
         var netlink = NetlinkSocket.OpenRoute();
-        string netns = NetNs.CurrentIdentity();
+        // Not the namespace's inode: a namespace made after this one is gone may get it, and then a qdisc this process
+        // created in the old one would pass for one it created in the new one (and be deleted under its owner).
+        string netns = netlink.NamespaceIdentity();
         bool created = false;
         SafeFd? dup = null;
         try

@@ -76,6 +76,45 @@ public sealed class TcFilterLinkTests
     }
 
     [Fact]
+    public void A_qdisc_in_a_later_namespace_is_not_taken_for_one_this_process_created_in_an_earlier_one()
+    {
+        // The kernel reuses a gone namespace's inode number for the next one. Each round leaves a qdisc this process
+        // created, still in use by another tool's filter, in a namespace that then goes; the next round's namespace has
+        // a qdisc its owner made, which must outlive this process's filter on it (a full kernel run once saw it deleted).
+        var identities = new HashSet<string>();
+        for (int round = 0; round < 4; round++)
+        {
+            using (var earlier = new VethPair())
+            using (var obj = NetObjects.Packet(9))
+            {
+                Assert.True(identities.Add(earlier.Receiver.Run(NamespaceIdentity)));
+                var link = earlier.Receiver.Run(() => obj.Program("tc_pass_udp").AttachTc(earlier.ReceiverInterface, TcDirection.Ingress));
+                Assert.True(link.CreatedQdisc);
+                earlier.Receiver.Run(() =>
+                {
+                    using var other = NetlinkSocket.OpenRoute();
+                    TcNetlink.AddFilter(other, link.InterfaceIndex, TcNetlink.HookParent(false), link.Priority, link.Handle, obj.Program("tc_drop_udp").Fd, "other", replace: true, "test");
+                });
+                link.Dispose(); // the other tool's filter keeps the qdisc, so it stays on the books as this process's
+            }
+            using var later = new VethPair();
+            using var udp = new UdpProbe(later.Receiver, VethPair.ReceiverAddress, later.Sender);
+            using var packet = NetObjects.Packet(udp.Port);
+            Assert.True(identities.Add(later.Receiver.Run(NamespaceIdentity)));
+            later.Receiver.Tc("qdisc", "add", "dev", later.ReceiverInterface, "clsact");
+            using (later.Receiver.Run(() => packet.Program("tc_drop_udp").AttachTc(later.ReceiverInterface, TcDirection.Ingress)))
+                Assert.Equal(0, udp.SendAndCount(2));
+            Assert.Contains("clsact", Qdiscs(later), StringComparison.Ordinal);
+        }
+    }
+
+    private static string NamespaceIdentity()
+    {
+        using var socket = NetlinkSocket.OpenRoute();
+        return socket.NamespaceIdentity();
+    }
+
+    [Fact]
     public void The_qdisc_this_process_created_goes_with_the_last_filter_on_it()
     {
         using var pair = new VethPair();

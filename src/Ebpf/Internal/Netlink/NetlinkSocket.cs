@@ -34,6 +34,21 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
     internal bool IsDisposed => _fd.IsClosed;
 
+    /// <summary>
+    /// The socket's network namespace, as a name that no later namespace takes: <c>cookie:N</c> from SO_NETNS_COOKIE
+    /// (Linux 5.14+; the cookie is never reused while the system runs), else the kernel's <c>net:[inode]</c> of the calling
+    /// thread's namespace (where the socket was made), whose inode a namespace created after this one is gone may get.
+    /// </summary>
+    internal string NamespaceIdentity()
+    {
+        ulong cookie = 0;
+        uint length = sizeof(ulong);
+        // SAFETY: cookie and length are locals, alive for the synchronous call; the kernel writes at most length bytes.
+        if (Libc.GetSockOpt(_fd.Fd, Libc.SOL_SOCKET, Libc.SO_NETNS_COOKIE, &cookie, &length) == 0 && length == sizeof(ulong))
+            return $"cookie:{cookie}";
+        return NetNs.CurrentIdentity();
+    }
+
     /// <summary>Sends <paramref name="message"/> and collects the kernel's answer. Returns the messages it sent back
     /// (an echo, a GET's answer, a dump); throws the typed exception for an error.</summary>
     internal List<NetlinkReply> Request(NetlinkMessage message, string subject)

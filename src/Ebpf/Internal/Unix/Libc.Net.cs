@@ -21,6 +21,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "setsockopt", SetLastError = true)]
     internal static partial int SetSockOpt(int fd, int level, int name, void* value, uint valueLen);
 
+    [LibraryImport(Lib, EntryPoint = "getsockopt", SetLastError = true)]
+    internal static partial int GetSockOpt(int fd, int level, int name, void* value, uint* valueLen);
+
     [LibraryImport(Lib, EntryPoint = "if_nametoindex", SetLastError = true)]
     internal static partial uint IfNameToIndex(byte* name);
 
@@ -37,7 +40,7 @@ internal static unsafe partial class Libc
     internal const int SOCK_RAW = 3, SOCK_CLOEXEC = O_CLOEXEC;
     internal const int NETLINK_ROUTE = 0;
     internal const int SOL_SOCKET = 1, SOL_NETLINK = 270;
-    internal const int SO_DETACH_BPF = 27, SO_ATTACH_BPF = 50, SO_RCVBUF = 8;
+    internal const int SO_DETACH_BPF = 27, SO_ATTACH_BPF = 50, SO_RCVBUF = 8, SO_NETNS_COOKIE = 71;
     internal const int NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
     internal const int MSG_TRUNC = 0x20;
     internal const int CLONE_NEWNET = 0x40000000;
