@@ -19,16 +19,18 @@ internal static class AttachCommand
         var path = new Argument<FileInfo>("object") { Description = "A clang-compiled BPF object (.bpf.o)." };
         var programs = new Option<string[]>("--program")
         {
+            HelpName = "NAME",
             Description = "A program (function) to attach; repeat for several. Only these programs are loaded.",
             Required = true,
             AllowMultipleArgumentsPerToken = false,
         };
-        var iface = new Option<string?>("--iface") { Description = "The network interface for XDP and tc programs." };
+        var iface = new Option<string?>("--iface") { HelpName = "DEV", Description = "The network interface for XDP and tc programs." };
         var xdpMode = new Option<string?>("--xdp-mode") { Description = "skb (generic XDP) or drv (native, in the driver); default: the kernel chooses." };
         xdpMode.AcceptOnlyFromAmong("skb", "drv");
-        var cgroup = new Option<string?>("--cgroup") { Description = "The cgroup v2 directory (or a path inside the hierarchy) for cgroup programs." };
+        var cgroup = new Option<string?>("--cgroup") { HelpName = "PATH", Description = "The cgroup v2 directory (or a path inside the hierarchy) for cgroup programs." };
         var pin = new Option<string?>("--pin")
         {
+            HelpName = "DIR",
             Description = "Pin each link at DIR/<program> and each map at DIR/<map> ('.' in map names becomes '_') on a bpffs, then exit; remove a link's pin to detach it. tc/classifier sections attach through tcx links then, so that they can be pinned.",
         };
         var command = new Command("attach", "Attach programs of a BPF object to their hooks, and hold them until Ctrl-C or pin them in bpffs.")
