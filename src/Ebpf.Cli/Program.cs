@@ -5,6 +5,7 @@ using Ebpf.Cli;
 using Ebpf.Cli.Bench;
 using Ebpf.Cli.Gen;
 using Ebpf.Cli.Lifetime;
+using Ebpf.Cli.Maps;
 using Ebpf.Cli.Objects;
 using Ebpf.Cli.Unlinks;
 
@@ -14,6 +15,8 @@ var root = new RootCommand("ebpf: Ebpf.Net's tool. Loads BPF objects and reads t
     LoadCommand.Create(),
     InspectCommand.Create(),
     RunCommand.Create(),
+    AttachCommand.Create(),
+    MapCommand.Create(),
     BenchCommand.Create(),
     GenCommand.Create(),
 };

@@ -1,6 +1,6 @@
 // Test object for multi-probe links: uprobe.multi/uretprobe.multi programs counting hits per attach cookie, one whose
 // section names a pattern (the test points its path at a binary it builds), and kprobe.multi/kretprobe.multi programs
-// (this kernel cannot attach them, but they must load).
+// (this kernel cannot attach them, but they must load), and a uprobe.session program.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -57,5 +57,16 @@ SEC("kretprobe.multi/vfs_unlink*")
 int kernel_return(struct pt_regs *ctx)
 {
 	__sync_fetch_and_add(&kernel_hits, 1);
+	return 0;
+}
+
+__u64 session_runs = 0;
+
+// A uprobe session: the program runs on entry and, because the entry run returns 0, again on return; a plain
+// uprobe.multi link would run it once per call.
+SEC("uprobe.session/placeholder:ebpf_multi_one")
+int session_runs_twice(struct pt_regs *ctx)
+{
+	__sync_fetch_and_add(&session_runs, 1);
 	return 0;
 }

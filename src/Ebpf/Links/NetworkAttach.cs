@@ -51,6 +51,32 @@ internal static class NetworkAttach
         }
     }
 
+    /// <summary>True for the program types that attach to a network interface (XDP, tcx, tc).</summary>
+    internal static bool UsesInterface(BpfProgramType type) => type is BpfProgramType.Xdp or BpfProgramType.SchedCls;
+
+    /// <summary>
+    /// The error for a target in <paramref name="options"/> that none of <paramref name="programs"/> attaches to (an
+    /// interface, a cgroup, an XDP mode), naming the programs and the target; null when every target given is used.
+    /// </summary>
+    internal static BpfAttachException? UnusedTarget(IReadOnlyList<(string Name, string Section, BpfProgramType Type)> programs, AttachOptions options)
+    {
+        if (programs.Count == 0) return null;
+        if (options.Interface is { } iface && !programs.Any(p => UsesInterface(p.Type)))
+            return Unused(programs, $"interface '{iface}'", "only XDP and tc programs attach to an interface");
+        if (options.XdpMode != XdpMode.Auto && !programs.Any(p => p.Type == BpfProgramType.Xdp))
+            return Unused(programs, $"XDP mode {options.XdpMode}", "only XDP programs take an XDP mode");
+        if (options.Cgroup is { } cgroup && !programs.Any(p => CgroupHooks.IsCgroupProgram(p.Type)))
+            return Unused(programs, $"cgroup '{cgroup}'", "only cgroup programs (cgroup_skb/*, cgroup/*, sockops) attach to a cgroup");
+        return null;
+    }
+
+    private static BpfAttachException Unused(IReadOnlyList<(string Name, string Section, BpfProgramType Type)> programs, string target, string rule)
+    {
+        string which = string.Join(", ", programs.Select(p => $"'{p.Name}' ({(p.Section.Length == 0 ? "" : p.Section + ", ")}{p.Type})"));
+        return new BpfAttachException("attach", 0, programs[0].Name, target,
+            $"Cannot attach program{(programs.Count == 1 ? "" : "s")} {which} to {target}: {rule}. Nothing was attached.");
+    }
+
     private static NetworkTarget Interface(BpfProgram program, AttachOptions options, string kind) =>
         NetworkTarget.Resolve(options.Interface ?? throw Missing(program, "network interface", $"{kind} programs attach to an interface: set AttachOptions.Interface (ebpf attach --iface DEV)"), program, kind);
 

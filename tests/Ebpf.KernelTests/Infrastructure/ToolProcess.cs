@@ -26,14 +26,20 @@ public sealed class ToolProcess : IDisposable
     {
     }
 
-    private ToolProcess(ToolBuild build, bool collectStdout, string[] args)
+    private ToolProcess(ToolBuild build, bool collectStdout, string[] args, string[]? launcher = null)
     {
-        var start = new ProcessStartInfo(build == ToolBuild.Native ? NativeToolPath() : "dotnet")
+        string tool = build == ToolBuild.Native ? NativeToolPath() : "dotnet";
+        var start = new ProcessStartInfo(launcher is null ? tool : launcher[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (launcher is not null)
+        {
+            foreach (var a in launcher.Skip(1)) start.ArgumentList.Add(a);
+            start.ArgumentList.Add(tool);
+        }
         if (build == ToolBuild.Jit) start.ArgumentList.Add(ToolPath());
         foreach (var a in args) start.ArgumentList.Add(a);
         _process = new Process { StartInfo = start };
@@ -47,6 +53,11 @@ public sealed class ToolProcess : IDisposable
     /// <summary>Starts the tool with its stdout left to the caller (<see cref="Stdout"/>): the read end of a real pipe, which
     /// the caller may read from and close, as <c>| head</c> does.</summary>
     public static ToolProcess WithPipedStdout(params string[] args) => new(ToolBuild.Jit, collectStdout: false, args);
+
+    /// <summary>Starts the tool inside the network namespace file <paramref name="networkNamespace"/> (nsenter --net, which
+    /// execs the tool: <see cref="Pid"/> is the tool's own, so signals reach it).</summary>
+    public static ToolProcess InNetNamespace(string networkNamespace, params string[] args) =>
+        new(ToolBuild.Jit, collectStdout: true, args, ["nsenter", $"--net={networkNamespace}"]);
 
     /// <summary>The read end of the tool's stdout pipe (only with <see cref="WithPipedStdout"/>).</summary>
     public StreamReader Stdout => _process.StandardOutput;

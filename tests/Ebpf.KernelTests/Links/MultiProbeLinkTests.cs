@@ -106,6 +106,26 @@ public sealed class MultiProbeLinkTests
     }
 
     [Fact]
+    public void Uprobe_session_section_runs_the_program_on_entry_and_on_return()
+    {
+        string target = Target();
+        RequireUprobeMulti();
+        var spec = Spec("session_runs_twice");
+        Assert.Equal(BpfAttachType.TraceUprobeSession, spec.Programs["session_runs_twice"].ExpectedAttachType);
+        spec.Programs["session_runs_twice"].AttachTarget = $"{target}:ebpf_multi_one";
+        using var obj = spec.Load();
+        using (var link = Assert.IsType<UprobeMultiLink>(obj.Program("session_runs_twice").Attach()))
+        {
+            Assert.Equal(["ebpf_multi_one"], link.Symbols);
+            NativeProgram.Run(target, "3");
+            // ebpf_multi_one is called 3 times; each entry run returns 0, so the return runs too.
+            Assert.Equal(6ul, obj.ReadVariable<ulong>("session_runs"));
+        }
+        NativeProgram.Run(target, "3");
+        Assert.Equal(6ul, obj.ReadVariable<ulong>("session_runs"));
+    }
+
+    [Fact]
     public void Process_filter_counts_only_the_chosen_process()
     {
         string target = Target();

@@ -14,6 +14,9 @@ public sealed class MultiProbeSectionTests
     [InlineData("uprobe.multi.s//bin/bash:readline", BpfAttachType.TraceUprobeMulti, "/bin/bash:readline", true)]
     [InlineData("uretprobe.multi.s//bin/bash:readline", BpfAttachType.TraceUprobeMulti, "/bin/bash:readline", true)]
     [InlineData("uprobe.multi", BpfAttachType.TraceUprobeMulti, null, false)]
+    [InlineData("uprobe.session//bin/bash:readline", BpfAttachType.TraceUprobeSession, "/bin/bash:readline", false)]
+    [InlineData("uprobe.session.s//bin/bash:read*", BpfAttachType.TraceUprobeSession, "/bin/bash:read*", true)]
+    [InlineData("uprobe.session", BpfAttachType.TraceUprobeSession, null, false)]
     [InlineData("kprobe.multi", BpfAttachType.TraceKprobeMulti, null, false)]
     public void Classifies_libbpf_multi_probe_sections(string section, BpfAttachType attach, string? target, bool sleepable)
     {
@@ -123,5 +126,15 @@ public sealed class MultiProbeSectionTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData("uprobe.session//bin/bash:read*")]
+    [InlineData("uprobe.session.s//bin/bash:read*")]
+    public void Uprobe_session_sections_attach_as_user_sessions_on_entry(string section)
+    {
+        Assert.NotNull(MultiProbeSection.KindOf(section));
+        var parsed = MultiProbeSection.Parse(section, section[(section.IndexOf('/', StringComparison.Ordinal) + 1)..], "p");
+        Assert.Equal(new MultiProbeSection(User: true, Return: false, Session: true, "/bin/bash", "read*"), parsed);
     }
 }

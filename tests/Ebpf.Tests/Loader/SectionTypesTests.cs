@@ -37,6 +37,15 @@ public sealed class SectionTypesTests
     [InlineData("syscall", BpfProgramType.Syscall, (BpfAttachType)0, null)]
     [InlineData("cgroup/connect4", BpfProgramType.CgroupSockAddr, BpfAttachType.CgroupInet4Connect, null)]
     [InlineData("cgroup_skb/egress", BpfProgramType.CgroupSkb, BpfAttachType.CgroupInetEgress, null)]
+    [InlineData("tracepoint.s/syscalls/sys_enter_openat", BpfProgramType.Tracepoint, (BpfAttachType)0, "syscalls/sys_enter_openat")]
+    [InlineData("tp.s/syscalls/sys_enter_getppid", BpfProgramType.Tracepoint, (BpfAttachType)0, "syscalls/sys_enter_getppid")]
+    [InlineData("raw_tracepoint.s/sys_enter", BpfProgramType.RawTracepoint, (BpfAttachType)0, "sys_enter")]
+    [InlineData("raw_tp.s/sys_exit", BpfProgramType.RawTracepoint, (BpfAttachType)0, "sys_exit")]
+    [InlineData("tp_btf.s/sched_switch", BpfProgramType.Tracing, BpfAttachType.TraceRawTp, "sched_switch")]
+    [InlineData("uprobe.session//bin/bash:readline", BpfProgramType.Kprobe, BpfAttachType.TraceUprobeSession, "/bin/bash:readline")]
+    [InlineData("sk_lookup", BpfProgramType.SkLookup, BpfAttachType.SkLookup, null)]
+    [InlineData("netfilter", BpfProgramType.Netfilter, BpfAttachType.Netfilter, null)]
+    [InlineData("tc/egress", BpfProgramType.SchedCls, BpfAttachType.TcxEgress, null)]
     public void Classifies_libbpf_section_names(string section, BpfProgramType type, BpfAttachType attach, string? target)
     {
         Assert.True(SectionTypes.TryClassify(section, out var t, out var a, out var tgt, out _));
@@ -53,11 +62,29 @@ public sealed class SectionTypesTests
 
     [Theory]
     [InlineData("fentry.s/do_unlinkat")]
+    [InlineData("tracepoint.s/syscalls/sys_enter_openat")]
+    [InlineData("tp.s/syscalls/sys_enter_openat")]
+    [InlineData("raw_tracepoint.s/sys_enter")]
+    [InlineData("raw_tp.s/sys_enter")]
+    [InlineData("tp_btf.s/sched_switch")]
+    [InlineData("uprobe.session.s//bin/bash:readline")]
     [InlineData("lsm.s/file_open")]
     [InlineData("syscall")]
     public void Marks_sleepable_sections(string section)
     {
         Assert.True(SectionTypes.TryClassify(section, out _, out _, out _, out bool sleepable));
         Assert.True(sleepable);
+    }
+
+    [Theory]
+    [InlineData("tracepoint/syscalls/sys_enter_openat")]
+    [InlineData("tp/syscalls/sys_enter_openat")]
+    [InlineData("raw_tp/sys_enter")]
+    [InlineData("tp_btf/sched_switch")]
+    [InlineData("uprobe.session//bin/bash:readline")]
+    public void The_plain_forms_of_the_new_sleepable_sections_stay_not_sleepable(string section)
+    {
+        Assert.True(SectionTypes.TryClassify(section, out _, out _, out _, out bool sleepable));
+        Assert.False(sleepable);
     }
 }

@@ -3,7 +3,7 @@ namespace Ebpf.Links.MultiProbe;
 /// <summary>
 /// What a multi-probe section asks for, in libbpf's spelling: <c>kprobe.multi/PATTERN</c>, <c>kretprobe.multi/PATTERN</c>,
 /// <c>kprobe.session/PATTERN</c>, <c>uprobe.multi/PATH:PATTERN</c>, <c>uretprobe.multi/PATH:PATTERN</c> (and the sleepable
-/// <c>uprobe.multi.s/</c>, <c>uretprobe.multi.s/</c>). PATTERN is a glob (<see cref="GlobPattern"/>); PATH ends at the
+/// <c>uprobe.multi.s/</c>, <c>uretprobe.multi.s/</c>), and <c>uprobe.session/PATH:PATTERN</c> (<c>uprobe.session.s/</c>). PATTERN is a glob (<see cref="GlobPattern"/>); PATH ends at the
 /// first ':'. A bare section name (no target) is for manual attachment.
 /// </summary>
 internal readonly record struct MultiProbeSection(bool User, bool Return, bool Session, string? BinaryPath, string Pattern)
@@ -14,7 +14,7 @@ internal readonly record struct MultiProbeSection(bool User, bool Return, bool S
         int slash = sectionName.IndexOf('/', StringComparison.Ordinal);
         string kind = slash < 0 ? sectionName : sectionName[..slash];
         return kind is "kprobe.multi" or "kretprobe.multi" or "kprobe.session" or "uprobe.multi" or "uretprobe.multi"
-            or "uprobe.multi.s" or "uretprobe.multi.s" ? kind : null;
+            or "uprobe.multi.s" or "uretprobe.multi.s" or "uprobe.session" or "uprobe.session.s" ? kind : null;
     }
 
     /// <summary>Parses <paramref name="target"/> (the section name after the kind's '/'); null when there is none.</summary>
@@ -30,7 +30,7 @@ internal readonly record struct MultiProbeSection(bool User, bool Return, bool S
         if (colon <= 0 || colon == target.Length - 1)
             throw new NotSupportedException($"Program '{programName}': section '{sectionName}': '{target}' is not PATH:PATTERN (for example " +
                 $"{kind}//usr/lib/x86_64-linux-gnu/libc.so.6:malloc*); call AttachUprobeMulti(path, pattern) instead.");
-        return new MultiProbeSection(true, ret, false, target[..colon], target[(colon + 1)..]);
+        return new MultiProbeSection(true, ret, kind.StartsWith("uprobe.session", StringComparison.Ordinal), target[..colon], target[(colon + 1)..]);
     }
 }
 

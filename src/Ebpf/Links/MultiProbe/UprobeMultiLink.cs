@@ -136,7 +136,8 @@ public sealed class UprobeMultiLink : BpfLink
             var attr = new UprobeMultiLinkCreateAttr
             {
                 ProgFd = (uint)program.Fd,
-                AttachType = (uint)BpfAttachType.TraceUprobeMulti,
+                // uprobe.session programs attach as sessions (entry and return in one program); the rest as uprobe.multi.
+                AttachType = (uint)(program.ExpectedAttachType == BpfAttachType.TraceUprobeSession ? BpfAttachType.TraceUprobeSession : BpfAttachType.TraceUprobeMulti),
                 Path = (ulong)pp,
                 Offsets = (ulong)po,
                 RefCounterOffsets = (ulong)pr,
@@ -151,10 +152,10 @@ public sealed class UprobeMultiLink : BpfLink
 
     private static void RequireMultiType(BpfProgram program)
     {
-        if (program.Type != BpfProgramType.Kprobe || program.ExpectedAttachType != BpfAttachType.TraceUprobeMulti)
+        if (program.Type != BpfProgramType.Kprobe || program.ExpectedAttachType is not (BpfAttachType.TraceUprobeMulti or BpfAttachType.TraceUprobeSession))
             throw new InvalidOperationException(
                 $"Program '{program.Name}' ({program.SectionName}) is a {program.Type} program with expected attach type {program.ExpectedAttachType}; " +
-                "only programs loaded from uprobe.multi/ or uretprobe.multi/ sections (expected attach type TraceUprobeMulti) attach to many places of a binary.");
+                "only programs loaded from uprobe.multi/, uretprobe.multi/ or uprobe.session/ sections (expected attach type TraceUprobeMulti or TraceUprobeSession) attach to many places of a binary.");
     }
 
     private static string Kind(bool ret) => ret ? "uretprobe.multi" : "uprobe.multi";
