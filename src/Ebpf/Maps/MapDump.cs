@@ -20,17 +20,11 @@ public static class MapDump
     {
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(writer);
+        // Both before the first byte is written: a map it cannot dump (no BTF to read, no keys to walk) leaves the writer untouched.
         var layout = Layout(map);
         var iterator = map.Iterate();
-        var key = new byte[map.KeySize];
-        var value = new byte[map.ValueBufferSize];
-        int count = 0;
         writer.WriteStartArray();
-        while (iterator.TryNext(key, value))
-        {
-            layout.WriteJsonEntry(writer, key, value);
-            count++;
-        }
+        int count = ForEachEntry(map, iterator, (key, value) => layout.WriteJsonEntry(writer, key, value));
         writer.WriteEndArray();
         writer.Flush();
         return count;
@@ -46,17 +40,23 @@ public static class MapDump
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(writer);
         var layout = Layout(map);
-        var iterator = map.Iterate();
+        int count = ForEachEntry(map, map.Iterate(), (key, value) => layout.WriteTextEntry(writer, key, value));
+        writer.WriteLine($"Found {count} element{(count == 1 ? "" : "s")}");
+        writer.Flush();
+        return count;
+    }
+
+    /// <summary>Walks the map's entries (key, then all CPUs' values) into two buffers reused for every entry.</summary>
+    private static int ForEachEntry(BpfMap map, BpfMapIterator iterator, Action<byte[], byte[]> entry)
+    {
         var key = new byte[map.KeySize];
         var value = new byte[map.ValueBufferSize];
         int count = 0;
         while (iterator.TryNext(key, value))
         {
-            layout.WriteTextEntry(writer, key, value);
+            entry(key, value);
             count++;
         }
-        writer.WriteLine($"Found {count} element{(count == 1 ? "" : "s")}");
-        writer.Flush();
         return count;
     }
 

@@ -35,7 +35,7 @@ public sealed class ModuleBtfTests
     {
         KernelGuard.RequireRoot();
         KernelGuard.RequirePath(KernelBtf.DefaultPath, "kernel BTF");
-        var before = FdSnapshot.Take();
+        var before = FdSnapshot.Baseline();
 
         var names = KernelBtfObjects.KernelNames();
         using (var vmlinux = KernelBtfObjects.OpenModule("vmlinux"))

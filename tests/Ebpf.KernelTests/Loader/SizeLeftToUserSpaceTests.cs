@@ -53,7 +53,7 @@ public sealed class SizeLeftToUserSpaceTests
     {
         KernelGuard.RequireRoot();
         var spec = BpfObjectSpec.FromFile(TestObjects.Path(Object));
-        var before = FdSnapshot.Take();
+        var before = FdSnapshot.Baseline();
         var e = Assert.Throws<BpfMapException>(() => spec.Load());
         Assert.Equal("sized_later", e.MapName);
         Assert.Contains(Object, e.Message, StringComparison.Ordinal);

@@ -34,13 +34,15 @@ public sealed class RingBufferFdTests
     public void An_invalid_size_is_refused_before_any_syscall()
     {
         KernelGuard.RequireRoot();
-        var before = FdSnapshot.Take();
+        var before = FdSnapshot.Baseline();
         var e = Assert.Throws<BpfMapException>(() =>
             BpfMap.Create(new MapSpec { Name = "odd_ring", Type = BpfMapType.RingBuf, MaxEntries = 12288 }));
         Assert.Equal("odd_ring", e.MapName);
         Assert.Contains("'odd_ring'", e.Message, StringComparison.Ordinal);
         Assert.Contains("8192 or 16384", e.Message, StringComparison.Ordinal);
-        FdSnapshot.AssertSame(before, FdSnapshot.Take());
+        // Nothing opened: the refusal came before any syscall. (Descriptors earlier tests' pipes close meanwhile are
+        // not this test's business: a full run once saw eight of them go between the two snapshots.)
+        Assert.Empty(FdSnapshot.Take().Except(before));
     }
 
     [Fact]
