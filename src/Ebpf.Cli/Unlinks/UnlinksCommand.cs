@@ -51,20 +51,22 @@ internal static class UnlinksCommand
         if (probe == "tracepoint") return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
         // Asked first, before the kprobe object's CO-RE load: on a kernel without kprobes that load is wasted start-up time.
         if (probe == "auto" && !KernelFeatures.HasKprobes())
-        {
-            // The note after the tracer is up: a failure (no privileges) is then the first and only line on stderr.
-            var tracer = new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
-            Console.Error.WriteLine("kprobe unavailable (this kernel has no kprobe PMU and no kprobe_events); using the syscall tracepoints instead.");
-            return tracer;
-        }
+            return FallBackToTracepoints("this kernel has no kprobe PMU and no kprobe_events");
         try
         {
             return new UnlinkTracer(transport, UnlinkProbe.Kprobe, pid, window, output);
         }
         catch (BpfFeatureNotSupportedException e) when (probe == "auto")
         {
-            Console.Error.WriteLine($"kprobe unavailable ({e.Message.Split(". ")[0]}); using the syscall tracepoints instead.");
-            return new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
+            return FallBackToTracepoints(e.Message.Split(". ")[0]);
+        }
+
+        UnlinkTracer FallBackToTracepoints(string why)
+        {
+            // The note after the tracer is up: a failure (no privileges) is then the first and only line on stderr.
+            var tracer = new UnlinkTracer(transport, UnlinkProbe.Tracepoint, pid, window, output);
+            Console.Error.WriteLine($"kprobe unavailable ({why}); using the syscall tracepoints instead.");
+            return tracer;
         }
     }
 

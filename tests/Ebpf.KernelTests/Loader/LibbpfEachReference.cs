@@ -18,7 +18,7 @@ internal sealed class LibbpfEachReference : IDisposable
         KernelGuard.RequireRoot();
         _cref = FindCref() ?? throw Missing();
         _mount = Directory.CreateTempSubdirectory("ebpf-each-").FullName;
-        var (code, err) = LibbpfReference.Run("mount", "-t", "bpf", "bpf", _mount);
+        var (code, err) = PrivateBpfFs.Run("mount", "-t", "bpf", "bpf", _mount);
         Assert.True(code == 0, $"mounting a bpffs at {_mount} failed: {err}");
     }
 
@@ -62,7 +62,7 @@ internal sealed class LibbpfEachReference : IDisposable
 
     public void Dispose()
     {
-        LibbpfReference.Run("umount", _mount);
+        PrivateBpfFs.Run("umount", _mount);
         Directory.Delete(_mount, recursive: true);
     }
 }

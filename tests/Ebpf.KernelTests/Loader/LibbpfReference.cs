@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Ebpf.Internal.Sys;
 using Ebpf.Internal.Unix;
@@ -35,7 +34,7 @@ internal sealed class LibbpfReference : IDisposable
     {
         string dir = NewPinDirectory();
         Directory.Delete(dir); // bpftool creates it
-        var (code, err) = Run("unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+        var (code, err) = PrivateBpfFs.Run("unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
             "mount -t bpf bpf /sys/fs/bpf && exec bpftool prog loadall \"$1\" \"$2\"", "sh", objectPath, dir);
         var programs = Directory.Exists(dir)
             ? Directory.EnumerateFiles(dir).ToDictionary(f => Path.GetFileName(f), f => f, StringComparer.Ordinal)
@@ -91,18 +90,6 @@ internal sealed class LibbpfReference : IDisposable
         for (int i = 0; i < mine.Length; i += 8)
             if (!mine.AsSpan(i, 8).SequenceEqual(libbpf.AsSpan(i, 8)))
                 Assert.Fail($"{what}: instruction {i / 8} differs: ours {Convert.ToHexString(mine, i, 8)}, libbpf {Convert.ToHexString(libbpf, i, 8)}");
-    }
-
-    internal static (int Code, string Stderr) Run(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        string err = p.StandardError.ReadToEnd();
-        stdout.Wait();
-        p.WaitForExit();
-        return (p.ExitCode, err);
     }
 
     public void Dispose() => _mount.Dispose();
